@@ -1,0 +1,21 @@
+"""All tables; importing this package registers them on ``Base.metadata``."""
+
+from stockroom.db.models.base import Base
+from stockroom.db.models.catalog import Category, Product, Unit
+from stockroom.db.models.idempotency import IdempotencyRecord
+from stockroom.db.models.outbox import OutboxEvent
+from stockroom.db.models.stock import StockBalance, StockMovement
+from stockroom.db.models.warehouses import Location, Warehouse
+
+__all__ = [
+    "Base",
+    "Category",
+    "IdempotencyRecord",
+    "Location",
+    "OutboxEvent",
+    "Product",
+    "StockBalance",
+    "StockMovement",
+    "Unit",
+    "Warehouse",
+]

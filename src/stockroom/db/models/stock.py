@@ -1,0 +1,94 @@
+"""Stock balances (product x location) and the append-only ledger that explains them."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from stockroom.db.models.base import Base, PublicId
+from stockroom.db.models.catalog import Product
+from stockroom.db.models.warehouses import Location, Warehouse
+from stockroom.db.types import BigId, Money, Quantity, UtcDateTime, utcnow
+
+
+class StockBalance(Base):
+    """How much of a product is at a location; changed only by ``services.ledger``."""
+
+    __tablename__ = "stock_balances"
+    __table_args__ = (
+        UniqueConstraint("product_id", "location_id"),
+        # The last line of defence: even a bug in the services cannot store these.
+        CheckConstraint(
+            "on_hand >= 0 AND reserved >= 0 AND reserved <= on_hand", name="quantities_valid"
+        ),
+        Index("ix_stock_balances_warehouse_product", "warehouse_id", "product_id"),
+        Index("ix_stock_balances_location", "location_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    # A location never changes warehouse, so keeping it here is safe and makes
+    # per-warehouse availability a single index scan.
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    on_hand: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
+    reserved: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
+    available: Mapped[Decimal] = mapped_column(
+        Quantity, Computed("on_hand - reserved", persisted=True)
+    )
+    version: Mapped[int] = mapped_column(default=1)
+    last_moved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_counted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship(lazy="raise")
+    location: Mapped[Location] = relationship(lazy="raise")
+    warehouse: Mapped[Warehouse] = relationship(lazy="raise")
+
+
+class StockMovement(PublicId, Base):
+    """One line of the ledger. Rows are only ever inserted."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (
+        Index("ix_stock_movements_balance", "product_id", "location_id", "id"),
+        Index("ix_stock_movements_location", "location_id", "id"),
+        Index("ix_stock_movements_warehouse_time", "warehouse_id", "created_at"),
+        Index("ix_stock_movements_reference", "reference_type", "reference_id"),
+        Index("ix_stock_movements_created_at", "created_at"),
+        Index("ix_stock_movements_correlation", "correlation_id"),
+        CheckConstraint("quantity <> 0 OR type = 'COUNT'", name="quantity_nonzero"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    type: Mapped[str] = mapped_column(String(16))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    # Signed: positive in, negative out. ``on_hand_after`` makes each row a stock card line.
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    on_hand_after: Mapped[Decimal] = mapped_column(Quantity)
+    unit_cost: Mapped[Decimal | None] = mapped_column(Money)
+    reference_type: Mapped[str | None] = mapped_column(String(16))
+    reference_id: Mapped[str | None] = mapped_column(String(64))
+    reason_code: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(120))
+    # Links the two legs of a transfer (and every line of one batch request).
+    correlation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship(lazy="raise")
+    location: Mapped[Location] = relationship(lazy="raise")
+    warehouse: Mapped[Warehouse] = relationship(lazy="raise")

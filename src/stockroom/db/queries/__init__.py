@@ -1,0 +1,1 @@
+"""Query functions, named for what they fetch. Services call these; routers never query."""

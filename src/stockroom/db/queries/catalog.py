@@ -1,0 +1,71 @@
+"""Catalog lookups: products, categories, units."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from stockroom.db.models import Category, Product, Unit
+
+
+def products_query() -> Select[tuple[Product]]:
+    """Products with what every reply shows (unit, category) loaded."""
+    return select(Product).options(joinedload(Product.unit), joinedload(Product.category))
+
+
+def product_by_public_id(session: Session, public_id: uuid.UUID) -> Product | None:
+    return session.scalars(products_query().where(Product.public_id == public_id)).one_or_none()
+
+
+def product_by_sku(session: Session, sku: str) -> Product | None:
+    stmt = products_query().where(func.lower(Product.sku) == sku.lower())
+    return session.scalars(stmt).one_or_none()
+
+
+def product_by_barcode(session: Session, barcode: str) -> Product | None:
+    return session.scalars(products_query().where(Product.barcode == barcode)).one_or_none()
+
+
+def product_search_clause(q: str) -> Any:
+    """SKU, name or barcode containing ``q``, whatever the case."""
+    pattern = f"%{escape_like(q)}%"
+    return or_(
+        Product.sku.ilike(pattern, escape="\\"),
+        Product.name.ilike(pattern, escape="\\"),
+        Product.barcode.like(pattern, escape="\\"),
+    )
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def unit_by_code(session: Session, code: str) -> Unit | None:
+    return session.get(Unit, code)
+
+
+def all_units(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).order_by(Unit.code)))
+
+
+def category_by_public_id(session: Session, public_id: uuid.UUID) -> Category | None:
+    stmt = (
+        select(Category).options(joinedload(Category.parent)).where(Category.public_id == public_id)
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def category_by_name(session: Session, parent_id: int | None, name: str) -> Category | None:
+    parent = Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
+    stmt = select(Category).where(parent, func.lower(Category.name) == name.lower())
+    return session.scalars(stmt).first()
+
+
+def category_subtree_ids(category_id: int) -> Select[tuple[int]]:
+    """Ids of a category and all its descendants (a recursive CTE: works on both databases)."""
+    tree = select(literal(category_id).label("id")).cte("tree", recursive=True)
+    children = select(Category.id).join(tree, Category.parent_id == tree.c.id)
+    tree = tree.union_all(children)
+    return select(tree.c.id)
+

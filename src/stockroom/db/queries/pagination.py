@@ -1,0 +1,132 @@
+"""Keyset (cursor) pagination with any whitelisted sort order.
+
+A cursor is the sort-key values of the last row handed out, so the next page starts
+exactly after it even while rows are being inserted, and deep pages cost the same as
+the first one (no OFFSET scan).
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import Session
+
+from stockroom.domain.errors import DomainError
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class InvalidListRequest(DomainError):
+    code = "invalid_list_request"
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    column: ColumnElement[Any]
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def parse_sort(
+    spec: str | None, allowed: Mapping[str, ColumnElement[Any]], default: str
+) -> list[SortKey]:
+    """``"name,-created_at"`` -> sort keys; unknown fields are refused with the allowed ones."""
+    keys: list[SortKey] = []
+    for part in (spec or default).split(","):
+        name = part.strip()
+        descending = name.startswith("-")
+        name = name.lstrip("-+")
+        if name not in allowed:
+            raise InvalidListRequest(
+                f"cannot sort by {name!r}; allowed: {', '.join(sorted(allowed))}"
+            )
+        keys.append(SortKey(name, allowed[name], descending))
+    return keys
+
+
+def paginate(
+    session: Session,
+    stmt: Select[Any],
+    sort: Sequence[SortKey],
+    id_column: ColumnElement[Any],
+    cursor: str | None,
+    limit: int,
+) -> Page[Any]:
+    """Run ``stmt`` ordered by ``sort`` then id, starting after ``cursor``; first column only."""
+    keys = [*sort, SortKey("id", id_column)]
+    if cursor:
+        stmt = stmt.where(_after(keys, _decode(cursor, keys)))
+    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
+    stmt = stmt.order_by(*order).limit(limit + 1)
+    for key in keys:
+        stmt = stmt.add_columns(key.column)
+    rows = session.execute(stmt).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode(list(rows[-1][1:])) if more and rows else None
+    return Page(items=[row[0] for row in rows], next_cursor=next_cursor)
+
+
+def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in the (mixed-direction) order of ``keys``."""
+    clauses = []
+    for i, key in enumerate(keys):
+        same_before = [keys[j].column == values[j] for j in range(i)]
+        beyond = key.column < values[i] if key.descending else key.column > values[i]
+        clauses.append(and_(*same_before, beyond))
+    return or_(*clauses)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    return value
+
+
+def _encode(values: list[Any]) -> str:
+    raw = json.dumps([_json_value(v) for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError("cursor does not match the sort order")
+        return [_typed(v, k) for v, k in zip(values, keys, strict=True)]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidListRequest(
+            "invalid cursor: pass next_cursor from the previous page, with the same sort"
+        ) from exc
+
+
+def _typed(value: Any, key: SortKey) -> Any:
+    kind = key.column.type.python_type
+    if value is None:
+        raise ValueError("null in cursor")
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is UUID:
+        return UUID(value)
+    if kind is bool:
+        return bool(value)
+    return kind(value)

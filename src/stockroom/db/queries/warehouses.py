@@ -1,0 +1,33 @@
+"""Warehouse and location lookups."""
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, joinedload
+
+from stockroom.db.models import Location, Warehouse
+
+
+def warehouse_by_code(session: Session, code: str) -> Warehouse | None:
+    return session.scalars(select(Warehouse).where(Warehouse.code == code.upper())).one_or_none()
+
+
+def warehouse_by_public_id(session: Session, public_id: uuid.UUID) -> Warehouse | None:
+    stmt = select(Warehouse).where(Warehouse.public_id == public_id)
+    return session.scalars(stmt).one_or_none()
+
+
+def locations_query() -> Select[tuple[Location]]:
+    return select(Location).join(Location.warehouse).options(joinedload(Location.warehouse))
+
+
+def location_by_public_id(session: Session, public_id: uuid.UUID) -> Location | None:
+    stmt = locations_query().where(Location.public_id == public_id)
+    return session.scalars(stmt).one_or_none()
+
+
+def location_by_codes(session: Session, warehouse_code: str, code: str) -> Location | None:
+    stmt = locations_query().where(
+        Warehouse.code == warehouse_code.upper(), Location.code == code.upper()
+    )
+    return session.scalars(stmt).one_or_none()

@@ -1,0 +1,1 @@
+"""Pure business rules and value types: no I/O, no framework imports."""

@@ -1,0 +1,134 @@
+"""Business errors. Each carries a stable ``code``; ``api/errors.py`` maps them to HTTP."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a use case may raise on purpose."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def details(self) -> dict[str, Any]:
+        """Extra machine-readable fields for the problem document."""
+        return {}
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, entity: str, key: object) -> None:
+        super().__init__(f"{entity} {key!s} not found")
+        self.entity = entity
+        self.key = str(key)
+
+    def details(self) -> dict[str, Any]:
+        return {"entity": self.entity, "key": self.key}
+
+
+class InvalidQuantity(DomainError):
+    code = "invalid_quantity"
+
+
+class RuleViolation(DomainError):
+    """Well-formed input that breaks a business rule (a cycle, a transfer to itself...)."""
+
+    code = "rule_violation"
+
+
+class Duplicate(DomainError):
+    code = "duplicate"
+
+    def __init__(self, entity: str, field: str, value: object) -> None:
+        super().__init__(f"{entity} with {field} {value!s} already exists")
+        self.field = field
+        self.value = str(value)
+
+    def details(self) -> dict[str, Any]:
+        return {"field": self.field, "value": self.value}
+
+
+class VersionConflict(DomainError):
+    code = "version_conflict"
+
+    def __init__(self, entity: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"{entity} was changed by someone else: you sent version {expected}, "
+            f"it is now at version {actual}; reload and retry"
+        )
+        self.expected = expected
+        self.actual = actual
+
+    def details(self) -> dict[str, Any]:
+        return {"expected_version": self.expected, "current_version": self.actual}
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """One line that cannot be served: what was asked and what there is."""
+
+    sku: str
+    location: str
+    requested: Decimal
+    available: Decimal
+
+
+class InsufficientStock(DomainError):
+    """Raised with every short line at once, not just the first."""
+
+    code = "insufficient_stock"
+
+    def __init__(self, shortages: list[Shortage]) -> None:
+        first = shortages[0]
+        super().__init__(
+            f"insufficient stock of {first.sku} at {first.location}: "
+            f"requested {first.requested}, available {first.available}"
+            + (f" (and {len(shortages) - 1} more lines)" if len(shortages) > 1 else "")
+        )
+        self.shortages = shortages
+
+    def details(self) -> dict[str, Any]:
+        first = self.shortages[0]
+        return {
+            "sku": first.sku,
+            "location": first.location,
+            "requested": first.requested,
+            "available": first.available,
+            "shortages": [
+                {
+                    "sku": s.sku,
+                    "location": s.location,
+                    "requested": s.requested,
+                    "available": s.available,
+                }
+                for s in self.shortages
+            ],
+        }
+
+
+class CountBelowReserved(DomainError):
+    """A count may not drop on-hand below what is already promised to customers."""
+
+    code = "count_below_reserved"
+
+    def __init__(self, counted: Decimal, reserved: Decimal) -> None:
+        super().__init__(
+            f"counted {counted} is below the reserved {reserved}; "
+            "release or reallocate the reservations first"
+        )
+        self.counted = counted
+        self.reserved = reserved
+
+    def details(self) -> dict[str, Any]:
+        return {"counted": self.counted, "reserved": self.reserved}
+
+
+class ConcurrentChange(DomainError):
+    """The row kept changing under a compare-and-set; trying again usually succeeds."""
+
+    code = "concurrent_change"

@@ -1,0 +1,46 @@
+"""The kinds of stock movement, why stock is adjusted, and what a location is for."""
+
+from enum import StrEnum
+
+
+class MovementType(StrEnum):
+    RECEIVE = "RECEIVE"
+    SHIP = "SHIP"
+    ADJUST = "ADJUST"
+    TRANSFER_OUT = "TRANSFER_OUT"
+    TRANSFER_IN = "TRANSFER_IN"
+    COUNT = "COUNT"
+
+
+class ReasonCode(StrEnum):
+    """Why an adjustment was booked; required on every ADJUST."""
+
+    DAMAGED = "DAMAGED"
+    LOST = "LOST"
+    FOUND = "FOUND"
+    THEFT = "THEFT"
+    EXPIRED = "EXPIRED"
+    SAMPLE = "SAMPLE"
+    RETURNED = "RETURNED"
+    CORRECTION = "CORRECTION"
+    OTHER = "OTHER"
+
+
+class ReferenceType(StrEnum):
+    """The document a movement belongs to."""
+
+    PO = "PO"
+    SO = "SO"
+    TRANSFER = "TRANSFER"
+    COUNT = "COUNT"
+    MANUAL = "MANUAL"
+
+
+class LocationType(StrEnum):
+    RECEIVING = "RECEIVING"
+    BULK = "BULK"
+    PICK_FACE = "PICK_FACE"
+    OVERFLOW = "OVERFLOW"
+    SHIPPING = "SHIPPING"
+    TRANSIT = "TRANSIT"
+    STORE = "STORE"

@@ -1,0 +1,68 @@
+"""Stock operations as plain commands (imperative names), the input of ``services.stock``.
+
+Products are named by SKU, locations by ``WAREHOUSE/LOCATION`` code or by id.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from stockroom.domain.movements import ReasonCode
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The business document a movement belongs to (a PO, an order, a transfer note...)."""
+
+    type: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Receive:
+    sku: str
+    location: str
+    quantity: Decimal
+    unit_cost: Decimal | None = None
+    reference: Reference = Reference()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Ship:
+    sku: str
+    location: str
+    quantity: Decimal
+    reference: Reference = Reference()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    sku: str
+    from_location: str
+    to_location: str
+    quantity: Decimal
+    reference: Reference = Reference()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Adjust:
+    sku: str
+    location: str
+    delta: Decimal
+    reason_code: ReasonCode
+    reference: Reference = Reference()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Count:
+    sku: str
+    location: str
+    counted: Decimal
+    reference: Reference = Reference()
+    note: str | None = None
+
+
+StockOperation = Receive | Ship | Transfer | Adjust | Count

@@ -1,0 +1,47 @@
+"""Exact quantities: positive, and as precise as the unit of measure allows."""
+
+from decimal import Decimal, InvalidOperation
+
+from stockroom.domain.errors import InvalidQuantity
+
+# Storage precision: the finest step any unit may use (grams of a kilogram, ml of a litre).
+MAX_DECIMALS = 3
+# Largest magnitude a quantity column holds (NUMERIC(18, 3)).
+MAX_QUANTITY = Decimal("999999999999999.999")
+
+
+def decimals_of(value: Decimal) -> int:
+    """How many digits ``value`` has after the decimal point, ignoring trailing zeros."""
+    exponent = value.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # finite numbers only reach here
+    return max(0, -exponent)
+
+
+def check_quantity(value: Decimal, unit: str, unit_decimals: int, *, signed: bool = False) -> Decimal:
+    """Return ``value`` if it is a valid amount of ``unit``; raise InvalidQuantity otherwise.
+
+    ``signed`` allows negative amounts (an adjustment); zero is never a movement.
+    """
+    try:
+        finite = value.is_finite()
+    except (InvalidOperation, AttributeError) as exc:  # pragma: no cover - defensive
+        raise InvalidQuantity(f"{value!r} is not a number") from exc
+    if not finite:
+        raise InvalidQuantity(f"{value} is not a finite number")
+    if value == 0:
+        raise InvalidQuantity("quantity must not be zero")
+    if value < 0 and not signed:
+        raise InvalidQuantity(f"quantity must be positive, got {value}")
+    if abs(value) > MAX_QUANTITY:
+        raise InvalidQuantity(f"quantity {value} is too large")
+    if decimals_of(value) > unit_decimals:
+        if unit_decimals == 0:
+            raise InvalidQuantity(f"unit {unit} is counted in whole numbers, got {value}")
+        raise InvalidQuantity(f"unit {unit} allows at most {unit_decimals} decimals, got {value}")
+    return value
+
+
+def format_quantity(value: Decimal) -> str:
+    """Plain decimal text without exponent or trailing zeros: 10, 2.5, 0.125."""
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"

@@ -1,0 +1,1 @@
+"""Use cases: one public function = one unit of work. They flush; the caller commits."""

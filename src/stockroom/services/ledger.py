@@ -1,0 +1,171 @@
+"""The one function through which every stock quantity changes.
+
+``post`` does, on the caller's transaction: the guarded balance UPDATE, the ledger row,
+and the outbox events. Nothing else in Stockroom writes ``stock_balances``.
+"""
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from stockroom.db.models import Location, OutboxEvent, Product, StockMovement
+from stockroom.db.queries import stock as queries
+from stockroom.db.types import utcnow
+from stockroom.domain import events
+from stockroom.domain.errors import (
+    ConcurrentChange,
+    CountBelowReserved,
+    InsufficientStock,
+    Shortage,
+)
+from stockroom.domain.movements import MovementType
+from stockroom.domain.quantities import format_quantity
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One signed change of on-hand at one location, with why and for what document."""
+
+    type: MovementType
+    product: Product
+    location: Location  # with its warehouse loaded
+    quantity: Decimal  # signed: positive in, negative out
+    unit_cost: Decimal | None = None
+    reference_type: str | None = None
+    reference_id: str | None = None
+    reason_code: str | None = None
+    note: str | None = None
+    correlation_id: uuid.UUID | None = None
+
+
+# A count retries its compare-and-set this often before giving up under heavy traffic.
+COUNT_ATTEMPTS = 20
+
+
+def post(session: Session, entry: LedgerEntry, *, actor: str | None = None) -> StockMovement:
+    """Apply ``entry`` or raise InsufficientStock; on success the ledger row and events are flushed."""
+    now = utcnow()
+    product_id, location_id = entry.product.id, entry.location.id
+    state = queries.change_on_hand(session, product_id, location_id, entry.quantity, now=now)
+    if state is None and entry.quantity > 0:
+        # First stock of this product here: create the row, then apply the same guarded update.
+        _ensure_balance(session, entry, now)
+        state = queries.change_on_hand(session, product_id, location_id, entry.quantity, now=now)
+    if state is None:
+        current = queries.read_balance(session, product_id, location_id)
+        available = Decimal(0) if current is None else current.on_hand - current.reserved
+        raise InsufficientStock([_shortage(entry, -entry.quantity, available)])
+    return _record(session, entry, state, actor, now)
+
+
+def post_count(
+    session: Session, entry: LedgerEntry, counted: Decimal, *, actor: str | None = None
+) -> StockMovement:
+    """Set on-hand to ``counted``: book the difference to what was there as a COUNT row.
+
+    The difference is computed from the version it was read at and applied with a
+    compare-and-set, so a movement racing with the count is never overwritten.
+    """
+    now = utcnow()
+    product_id, location_id = entry.product.id, entry.location.id
+    _ensure_balance(session, entry, now)
+    for _ in range(COUNT_ATTEMPTS):
+        seen = queries.read_balance(session, product_id, location_id)
+        assert seen is not None
+        if counted < seen.reserved:
+            raise CountBelowReserved(counted, seen.reserved)
+        delta = counted - seen.on_hand
+        state = queries.change_on_hand(
+            session, product_id, location_id, delta, now=now, expect_version=seen.version, counted=True
+        )
+        if state is not None:
+            return _record(session, replace(entry, quantity=delta), state, actor, now)
+    raise ConcurrentChange("the balance kept changing during the count; count again")
+
+
+def _ensure_balance(session: Session, entry: LedgerEntry, now: datetime) -> None:
+    queries.create_empty_balance(
+        session, entry.product.id, entry.location.id, entry.location.warehouse_id, now
+    )
+
+
+def _shortage(entry: LedgerEntry, requested: Decimal, available: Decimal) -> Shortage:
+    return Shortage(
+        sku=entry.product.sku,
+        location=location_label(entry.location),
+        requested=requested,
+        available=available,
+    )
+
+
+def _record(
+    session: Session,
+    entry: LedgerEntry,
+    state: queries.BalanceState,
+    actor: str | None,
+    now: datetime,
+) -> StockMovement:
+    movement = StockMovement(
+        type=entry.type.value,
+        product=entry.product,
+        location=entry.location,
+        warehouse=entry.location.warehouse,
+        quantity=entry.quantity,
+        on_hand_after=state.on_hand,
+        unit_cost=entry.unit_cost,
+        reference_type=entry.reference_type,
+        reference_id=entry.reference_id,
+        reason_code=entry.reason_code,
+        note=entry.note,
+        actor=actor,
+        correlation_id=entry.correlation_id,
+        created_at=now,
+    )
+    session.add(movement)
+    session.flush()
+    session.add_all(_events(movement, state))
+    return movement
+
+
+def location_label(location: Location) -> str:
+    """``WAREHOUSE/LOCATION``: how people and the API name a location."""
+    return f"{location.warehouse.code}/{location.code}"
+
+
+def _events(movement: StockMovement, state: queries.BalanceState) -> list[OutboxEvent]:
+    where = {
+        "product_id": str(movement.product.public_id),
+        "sku": movement.product.sku,
+        "location_id": str(movement.location.public_id),
+        "location": location_label(movement.location),
+        "warehouse": movement.warehouse.code,
+    }
+    created: dict[str, Any] = {
+        "movement_id": str(movement.public_id),
+        "type": movement.type,
+        **where,
+        "quantity": format_quantity(movement.quantity),
+        "on_hand_after": format_quantity(movement.on_hand_after),
+        "reference_type": movement.reference_type,
+        "reference_id": movement.reference_id,
+        "reason_code": movement.reason_code,
+        "actor": movement.actor,
+        "correlation_id": str(movement.correlation_id) if movement.correlation_id else None,
+        "created_at": movement.created_at.isoformat(),
+    }
+    updated: dict[str, Any] = {
+        **where,
+        "on_hand": format_quantity(state.on_hand),
+        "reserved": format_quantity(state.reserved),
+        "available": format_quantity(state.on_hand - state.reserved),
+        "version": state.version,
+    }
+    at = movement.created_at
+    return [
+        OutboxEvent(type=events.STOCK_MOVEMENT_CREATED, occurred_at=at, payload=created),
+        OutboxEvent(type=events.INVENTORY_UPDATED, occurred_at=at, payload=updated),
+    ]

@@ -1,0 +1,37 @@
+"""Turn the names people use (SKU, ``WAREHOUSE/LOCATION``, ids) into rows, or say what is missing."""
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from stockroom.db.models import Location, Product
+from stockroom.db.queries import catalog, warehouses
+from stockroom.domain.errors import NotFound
+
+
+def product_by_sku(session: Session, sku: str) -> Product:
+    product = catalog.product_by_sku(session, sku)
+    if product is None:
+        raise NotFound("product", sku)
+    return product
+
+
+def product_by_id(session: Session, public_id: uuid.UUID) -> Product:
+    product = catalog.product_by_public_id(session, public_id)
+    if product is None:
+        raise NotFound("product", public_id)
+    return product
+
+
+def location(session: Session, ref: str) -> Location:
+    """A location by id, or by ``WAREHOUSE/LOCATION`` code (case-insensitive)."""
+    found: Location | None = None
+    try:
+        found = warehouses.location_by_public_id(session, uuid.UUID(ref))
+    except ValueError:
+        warehouse_code, _, code = ref.partition("/")
+        if code:
+            found = warehouses.location_by_codes(session, warehouse_code, code)
+    if found is None:
+        raise NotFound("location", ref)
+    return found

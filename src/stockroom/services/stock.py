@@ -1,0 +1,212 @@
+"""Stock operations: receive, ship, transfer, adjust, count, and a batch of them.
+
+Each function works inside the caller's transaction and goes through ``ledger``; the
+request or task boundary commits, so a batch or a transfer is all-or-nothing.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from stockroom.db.models import Location, Product, StockMovement
+from stockroom.domain.errors import DomainError, InvalidQuantity, RuleViolation
+from stockroom.domain.movements import MovementType, ReferenceType
+from stockroom.domain.operations import (
+    Adjust,
+    Count,
+    Receive,
+    Reference,
+    Ship,
+    StockOperation,
+    Transfer,
+)
+from stockroom.domain.quantities import check_quantity
+from stockroom.services import ledger, references
+from stockroom.services.ledger import LedgerEntry
+
+
+@dataclass
+class _Lookups:
+    """Resolves each SKU and location once per request, however many lines name it."""
+
+    session: Session
+    products: dict[str, Product] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+
+    def product(self, sku: str) -> Product:
+        key = sku.lower()
+        if key not in self.products:
+            self.products[key] = references.product_by_sku(self.session, sku)
+        return self.products[key]
+
+    def location(self, ref: str) -> Location:
+        key = ref.upper()
+        if key not in self.locations:
+            self.locations[key] = references.location(self.session, ref)
+        return self.locations[key]
+
+
+def _quantity(product: Product, value: Decimal, *, signed: bool = False) -> Decimal:
+    return check_quantity(value, product.unit.code, product.unit.decimals, signed=signed)
+
+
+def _check_inbound(product: Product, location: Location) -> None:
+    """New stock goes only to active products and active locations of active warehouses."""
+    if not product.is_active:
+        raise RuleViolation(f"product {product.sku} is deactivated; reactivate it first")
+    if not location.is_active or not location.warehouse.is_active:
+        where = ledger.location_label(location)
+        raise RuleViolation(f"location {where} is deactivated; it takes no new stock")
+
+
+def _entry(
+    kind: MovementType,
+    product: Product,
+    location: Location,
+    quantity: Decimal,
+    reference: Reference,
+    **extra: object,
+) -> LedgerEntry:
+    return LedgerEntry(
+        type=kind,
+        product=product,
+        location=location,
+        quantity=quantity,
+        reference_type=reference.type,
+        reference_id=reference.id,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _receive(look: _Lookups, op: Receive, actor: str | None) -> list[StockMovement]:
+    product, location = look.product(op.sku), look.location(op.location)
+    qty = _quantity(product, op.quantity)
+    _check_inbound(product, location)
+    cost = product.unit_cost if op.unit_cost is None else op.unit_cost
+    entry = _entry(
+        MovementType.RECEIVE, product, location, qty, op.reference, unit_cost=cost, note=op.note
+    )
+    return [ledger.post(look.session, entry, actor=actor)]
+
+
+def _ship(look: _Lookups, op: Ship, actor: str | None) -> list[StockMovement]:
+    product, location = look.product(op.sku), look.location(op.location)
+    qty = _quantity(product, op.quantity)
+    entry = _entry(MovementType.SHIP, product, location, -qty, op.reference, note=op.note)
+    return [ledger.post(look.session, entry, actor=actor)]
+
+
+def _transfer(look: _Lookups, op: Transfer, actor: str | None) -> list[StockMovement]:
+    product = look.product(op.sku)
+    source, target = look.location(op.from_location), look.location(op.to_location)
+    if source.id == target.id:
+        raise RuleViolation("a transfer needs two different locations")
+    qty = _quantity(product, op.quantity)
+    _check_inbound(product, target)
+    reference = op.reference
+    if reference.type is None:
+        reference = Reference(ReferenceType.TRANSFER.value, reference.id)
+    legs = [
+        (MovementType.TRANSFER_OUT, source, -qty),
+        (MovementType.TRANSFER_IN, target, qty),
+    ]
+    # Touch the two balances in a fixed order (by location id) so that transfers running
+    # in opposite directions between the same two locations cannot deadlock.
+    legs.sort(key=lambda leg: leg[1].id)
+    link = uuid.uuid4()
+    posted = [
+        ledger.post(
+            look.session,
+            _entry(kind, product, where, amount, reference, note=op.note, correlation_id=link),
+            actor=actor,
+        )
+        for kind, where, amount in legs
+    ]
+    return sorted(posted, key=lambda m: m.type != MovementType.TRANSFER_OUT.value)
+
+
+def _adjust(look: _Lookups, op: Adjust, actor: str | None) -> list[StockMovement]:
+    product, location = look.product(op.sku), look.location(op.location)
+    delta = _quantity(product, op.delta, signed=True)
+    if delta > 0:
+        _check_inbound(product, location)
+    entry = _entry(
+        MovementType.ADJUST,
+        product,
+        location,
+        delta,
+        op.reference,
+        reason_code=op.reason_code.value,
+        note=op.note,
+    )
+    return [ledger.post(look.session, entry, actor=actor)]
+
+
+def _count(look: _Lookups, op: Count, actor: str | None) -> list[StockMovement]:
+    product, location = look.product(op.sku), look.location(op.location)
+    if op.counted < 0:
+        raise InvalidQuantity(f"a count cannot be negative, got {op.counted}")
+    if op.counted > 0:
+        _quantity(product, op.counted)
+    reference = op.reference
+    if reference.type is None:
+        reference = Reference(ReferenceType.COUNT.value, reference.id)
+    entry = _entry(MovementType.COUNT, product, location, Decimal(0), reference, note=op.note)
+    return [ledger.post_count(look.session, entry, op.counted, actor=actor)]
+
+
+_HANDLERS = {
+    Receive: _receive,
+    Ship: _ship,
+    Transfer: _transfer,
+    Adjust: _adjust,
+    Count: _count,
+}
+
+
+def apply(session: Session, op: StockOperation, *, actor: str | None = None) -> list[StockMovement]:
+    """Carry out one operation; returns the ledger rows it wrote (two for a transfer)."""
+    handler = _HANDLERS[type(op)]
+    return handler(_Lookups(session), op, actor)  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class LineResult:
+    line: int
+    movements: list[StockMovement]
+    error: DomainError | None = None
+
+
+class BatchRejected(DomainError):
+    """At least one line failed, so no line was applied. ``results`` says which and why."""
+
+    code = "batch_rejected"
+
+    def __init__(self, results: list[LineResult]) -> None:
+        failed = [r for r in results if r.error is not None]
+        super().__init__(f"{len(failed)} of {len(results)} lines failed; nothing was applied")
+        self.results = results
+
+
+def apply_batch(
+    session: Session, ops: list[StockOperation], *, actor: str | None = None
+) -> list[LineResult]:
+    """All lines or none. On failure every failing line is reported, not only the first."""
+    look = _Lookups(session)
+    results: list[LineResult] = []
+    for number, op in enumerate(ops, start=1):
+        savepoint = session.begin_nested()
+        try:
+            movements = _HANDLERS[type(op)](look, op, actor)  # type: ignore[operator]
+        except DomainError as error:
+            savepoint.rollback()
+            results.append(LineResult(number, [], error))
+        else:
+            savepoint.commit()
+            results.append(LineResult(number, movements))
+    if any(r.error is not None for r in results):
+        raise BatchRejected(results)
+    return results
+
