@@ -17,7 +17,9 @@ def decimals_of(value: Decimal) -> int:
     return max(0, -exponent)
 
 
-def check_quantity(value: Decimal, unit: str, unit_decimals: int, *, signed: bool = False) -> Decimal:
+def check_quantity(
+    value: Decimal, unit: str, unit_decimals: int, *, signed: bool = False
+) -> Decimal:
     """Return ``value`` if it is a valid amount of ``unit``; raise InvalidQuantity otherwise.
 
     ``signed`` allows negative amounts (an adjustment); zero is never a movement.

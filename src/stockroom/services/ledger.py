@@ -47,7 +47,7 @@ COUNT_ATTEMPTS = 20
 
 
 def post(session: Session, entry: LedgerEntry, *, actor: str | None = None) -> StockMovement:
-    """Apply ``entry`` or raise InsufficientStock; on success the ledger row and events are flushed."""
+    """Apply ``entry`` or raise InsufficientStock; its ledger row and events are flushed."""
     now = utcnow()
     product_id, location_id = entry.product.id, entry.location.id
     state = queries.change_on_hand(session, product_id, location_id, entry.quantity, now=now)
@@ -80,7 +80,13 @@ def post_count(
             raise CountBelowReserved(counted, seen.reserved)
         delta = counted - seen.on_hand
         state = queries.change_on_hand(
-            session, product_id, location_id, delta, now=now, expect_version=seen.version, counted=True
+            session,
+            product_id,
+            location_id,
+            delta,
+            now=now,
+            expect_version=seen.version,
+            counted=True,
         )
         if state is not None:
             return _record(session, replace(entry, quantity=delta), state, actor, now)

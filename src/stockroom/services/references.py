@@ -1,4 +1,4 @@
-"""Turn the names people use (SKU, ``WAREHOUSE/LOCATION``, ids) into rows, or say what is missing."""
+"""Find rows by what people call them (SKU, ``WAREHOUSE/LOCATION``, id), or say what is missing."""
 
 import uuid
 

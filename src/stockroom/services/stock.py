@@ -5,8 +5,10 @@ request or task boundary commits, so a batch or a transfer is all-or-nothing.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -157,7 +159,9 @@ def _count(look: _Lookups, op: Count, actor: str | None) -> list[StockMovement]:
     return [ledger.post_count(look.session, entry, op.counted, actor=actor)]
 
 
-_HANDLERS = {
+Handler = Callable[[_Lookups, Any, str | None], list[StockMovement]]
+
+_HANDLERS: dict[type, Handler] = {
     Receive: _receive,
     Ship: _ship,
     Transfer: _transfer,
@@ -169,7 +173,7 @@ _HANDLERS = {
 def apply(session: Session, op: StockOperation, *, actor: str | None = None) -> list[StockMovement]:
     """Carry out one operation; returns the ledger rows it wrote (two for a transfer)."""
     handler = _HANDLERS[type(op)]
-    return handler(_Lookups(session), op, actor)  # type: ignore[operator]
+    return handler(_Lookups(session), op, actor)
 
 
 @dataclass(frozen=True)
@@ -199,7 +203,7 @@ def apply_batch(
     for number, op in enumerate(ops, start=1):
         savepoint = session.begin_nested()
         try:
-            movements = _HANDLERS[type(op)](look, op, actor)  # type: ignore[operator]
+            movements = _HANDLERS[type(op)](look, op, actor)
         except DomainError as error:
             savepoint.rollback()
             results.append(LineResult(number, [], error))
@@ -209,4 +213,3 @@ def apply_batch(
     if any(r.error is not None for r in results):
         raise BatchRejected(results)
     return results
-

@@ -2,9 +2,10 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import MetaData, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from stockroom.db.types import UtcDateTime, utcnow
 
@@ -34,6 +35,14 @@ class Timestamps:
 
 
 class Versioned:
-    """Optimistic locking: every update bumps ``version``; a stale writer gets a conflict."""
+    """Optimistic locking: every UPDATE bumps ``version`` and matches the version it read.
+
+    SQLAlchemy's ``version_id_col`` adds ``WHERE version = :read`` to each UPDATE, so two
+    writers racing on the same row cannot both win (the loser gets StaleDataError).
+    """
 
     version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

@@ -85,7 +85,7 @@ class StockMovement(PublicId, Base):
     reason_code: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str | None] = mapped_column(String(120))
-    # Links the two legs of a transfer (and every line of one batch request).
+    # Links the two legs of a transfer.
     correlation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

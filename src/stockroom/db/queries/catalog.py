@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 from stockroom.db.models import Category, Product, Unit
 
 
-def products_query() -> Select[tuple[Product]]:
+def products_query() -> Select[Product]:
     """Products with what every reply shows (unit, category) loaded."""
     return select(Product).options(joinedload(Product.unit), joinedload(Product.category))
 
@@ -62,10 +62,9 @@ def category_by_name(session: Session, parent_id: int | None, name: str) -> Cate
     return session.scalars(stmt).first()
 
 
-def category_subtree_ids(category_id: int) -> Select[tuple[int]]:
+def category_subtree_ids(category_id: int) -> Select[int]:
     """Ids of a category and all its descendants (a recursive CTE: works on both databases)."""
     tree = select(literal(category_id).label("id")).cte("tree", recursive=True)
     children = select(Category.id).join(tree, Category.parent_id == tree.c.id)
     tree = tree.union_all(children)
     return select(tree.c.id)
-

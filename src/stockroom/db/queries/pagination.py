@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, and_, or_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from stockroom.domain.errors import DomainError
 
@@ -30,10 +30,14 @@ class InvalidListRequest(DomainError):
     code = "invalid_list_request"
 
 
+# A mapped attribute (Product.sku) or any column expression.
+Sortable = ColumnElement[Any] | InstrumentedAttribute[Any]
+
+
 @dataclass(frozen=True)
 class SortKey:
     name: str
-    column: ColumnElement[Any]
+    column: Sortable
     descending: bool = False
 
 
@@ -43,9 +47,7 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def parse_sort(
-    spec: str | None, allowed: Mapping[str, ColumnElement[Any]], default: str
-) -> list[SortKey]:
+def parse_sort(spec: str | None, allowed: Mapping[str, Sortable], default: str) -> list[SortKey]:
     """``"name,-created_at"`` -> sort keys; unknown fields are refused with the allowed ones."""
     keys: list[SortKey] = []
     for part in (spec or default).split(","):
@@ -64,12 +66,13 @@ def paginate(
     session: Session,
     stmt: Select[Any],
     sort: Sequence[SortKey],
-    id_column: ColumnElement[Any],
+    id_column: Sortable,
     cursor: str | None,
     limit: int,
 ) -> Page[Any]:
     """Run ``stmt`` ordered by ``sort`` then id, starting after ``cursor``; first column only."""
-    keys = [*sort, SortKey("id", id_column)]
+    # The id breaks ties, in the direction of the last sort key (newest-first stays so).
+    keys = [*sort, SortKey("id", id_column, sort[-1].descending if sort else False)]
     if cursor:
         stmt = stmt.where(_after(keys, _decode(cursor, keys)))
     order = [k.column.desc() if k.descending else k.column.asc() for k in keys]

@@ -70,19 +70,18 @@ def create_empty_balance(
 ) -> None:
     """Make sure the balance row exists; a concurrent creator wins quietly."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert(StockBalance) if dialect == "postgresql" else sqlite.insert(StockBalance)
-    stmt = (
-        insert.values(
-            product_id=product_id,
-            location_id=location_id,
-            warehouse_id=warehouse_id,
-            on_hand=Decimal(0),
-            reserved=Decimal(0),
-            version=1,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["product_id", "location_id"])
+    insert = (
+        postgresql.insert(StockBalance) if dialect == "postgresql" else sqlite.insert(StockBalance)
     )
+    stmt = insert.values(
+        product_id=product_id,
+        location_id=location_id,
+        warehouse_id=warehouse_id,
+        on_hand=Decimal(0),
+        reserved=Decimal(0),
+        version=1,
+        created_at=now,
+    ).on_conflict_do_nothing(index_elements=["product_id", "location_id"])
     session.execute(stmt)
 
 

@@ -17,7 +17,7 @@ def warehouse_by_public_id(session: Session, public_id: uuid.UUID) -> Warehouse 
     return session.scalars(stmt).one_or_none()
 
 
-def locations_query() -> Select[tuple[Location]]:
+def locations_query() -> Select[Location]:
     return select(Location).join(Location.warehouse).options(joinedload(Location.warehouse))
 
 

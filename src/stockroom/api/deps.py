@@ -1,0 +1,58 @@
+"""Dependencies shared by the routers, as ``Annotated`` aliases."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from stockroom.config import Settings
+from stockroom.db.engine import Database
+from stockroom.db.queries.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def read_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    """A session for GET routes; it never commits."""
+    with database.session(write=False) as session:
+        yield session
+
+
+def write_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    """A session for routes that change state; ``Writer`` commits it, closing rolls back."""
+    with database.session(write=True) as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(read_session)]
+WriteSession = Annotated[Session, Depends(write_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class ListParams:
+    """``limit``, ``cursor`` and ``sort`` of every list route."""
+
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
+        cursor: Annotated[
+            str | None, Query(max_length=1024, description="next_cursor of the previous page")
+        ] = None,
+        sort: Annotated[
+            str | None,
+            Query(max_length=200, description="Fields, comma separated; '-' sorts descending"),
+        ] = None,
+    ) -> None:
+        self.limit, self.cursor, self.sort = limit, cursor, sort
+
+
+Listing = Annotated[ListParams, Depends()]

@@ -1,0 +1,185 @@
+"""Every error leaves as RFC 9457 ``application/problem+json`` with a stable ``code``.
+
+The mapping from domain errors to HTTP status lives here and nowhere else.
+"""
+
+import logging
+from decimal import Decimal
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from stockroom.db.queries.pagination import InvalidListRequest
+from stockroom.domain import errors as domain
+from stockroom.domain.quantities import format_quantity
+from stockroom.services.stock import BatchRejected
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_OF: dict[type[domain.DomainError], int] = {
+    domain.NotFound: 404,
+    domain.InsufficientStock: 409,
+    domain.CountBelowReserved: 409,
+    domain.VersionConflict: 409,
+    domain.Duplicate: 409,
+    domain.ConcurrentChange: 409,
+    domain.InvalidQuantity: 422,
+    domain.RuleViolation: 422,
+    InvalidListRequest: 400,
+}
+
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    428: "precondition_required",
+}
+
+
+class ApiProblem(Exception):
+    """An HTTP-level refusal that is not a business rule (a missing header, a bad key...)."""
+
+    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.extra = status, code, detail, extra
+
+
+def problem(
+    status: int, code: str, detail: str, instance: str | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update({k: _plain(v) for k, v in extra.items()})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _plain(value: Any) -> Any:
+    """Quantities leave as exact decimal strings, like everywhere else in the API."""
+    if isinstance(value, Decimal):
+        return format_quantity(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def domain_problem(error: domain.DomainError, instance: str | None = None) -> JSONResponse:
+    status = _status_of(error)
+    return problem(status, error.code, error.message, instance, **error.details())
+
+
+def _status_of(error: domain.DomainError) -> int:
+    if isinstance(error, BatchRejected):
+        failed = [r.error for r in error.results if r.error is not None]
+        conflicts = all(_status_of(e) == 409 for e in failed)
+        return 409 if conflicts else 422
+    for kind in type(error).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]
+    return 422
+
+
+def batch_details(error: BatchRejected) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    for result in error.results:
+        if result.error is None:
+            lines.append({"line": result.line, "status": "ok"})
+            continue
+        lines.append(
+            {
+                "line": result.line,
+                "status": "failed",
+                "http_status": _status_of(result.error),
+                "code": result.error.code,
+                "detail": result.error.message,
+                **result.error.details(),
+            }
+        )
+    return lines
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into a problem document."""
+
+    @app.exception_handler(domain.DomainError)
+    async def _domain(request: Request, exc: domain.DomainError) -> JSONResponse:
+        if isinstance(exc, BatchRejected):
+            return problem(
+                _status_of(exc), exc.code, exc.message, request.url.path, lines=batch_details(exc)
+            )
+        return domain_problem(exc, request.url.path)
+
+    @app.exception_handler(ApiProblem)
+    async def _api(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.detail, request.url.path, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        if any(e["type"] == "json_invalid" for e in errors):
+            return problem(
+                400,
+                "malformed_json",
+                "the request body is not valid JSON",
+                request.url.path,
+                errors=errors,
+            )
+        return problem(
+            422,
+            "validation_error",
+            "the request is not valid; see errors",
+            request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        response = problem(exc.status_code, code, str(exc.detail), request.url.path)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return problem(
+            409,
+            "version_conflict",
+            "the resource was changed by someone else meanwhile; reload and retry",
+            request.url.path,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A race the services' own checks could not see (two creators of one SKU at once).
+        log.info("integrity error on %s: %s", request.url.path, exc.orig)
+        return problem(
+            409, "conflict", "the change conflicts with existing data; retry", request.url.path
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "internal_error", "something went wrong on our side", request.url.path)

@@ -1,0 +1,134 @@
+"""Committing a state-changing request, once, whatever the retries.
+
+``Writer.run`` is the one place where an API request commits. With an
+``Idempotency-Key`` header it claims the key in the same transaction as the work and
+stores the response there too: the work and its record commit together or not at all,
+and a replay (even one racing the first request) gets the first response back.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from stockroom.api.deps import SettingsDep, WriteSession
+from stockroom.api.errors import ApiProblem
+from stockroom.db.models import IdempotencyRecord
+from stockroom.db.types import utcnow
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class Writer:
+    def __init__(self, session: Session, request: Request, key: str | None, ttl: timedelta) -> None:
+        self.session, self.request, self.key, self.ttl = session, request, key, ttl
+
+    def run(
+        self,
+        work: Callable[[], BaseModel | None],
+        *,
+        body: BaseModel | None = None,
+        status_code: int = 200,
+        location: Callable[[Any], str] | None = None,
+    ) -> Response:
+        """Do ``work``, commit, and answer; replays return the stored answer instead."""
+        record = None
+        if self.key is not None:
+            fingerprint = self._fingerprint(body)
+            stored = self._claim(fingerprint)
+            if stored is not None:
+                return self._replay(stored, fingerprint)
+            record = self._record
+        result = work()
+        content = "" if result is None else result.model_dump_json()
+        status = status_code if result is not None else 204
+        headers = {"Location": location(result)} if location and result is not None else {}
+        if record is not None:
+            record.status_code, record.response_body = status, content
+            record.location_header = headers.get("Location")
+        self.session.commit()
+        media = "application/json" if content else None
+        return Response(content or None, status_code=status, headers=headers, media_type=media)
+
+    def _fingerprint(self, body: BaseModel | None) -> str:
+        payload = {
+            "method": self.request.method,
+            "path": self.request.url.path,
+            "query": str(self.request.url.query),
+            "body": None if body is None else body.model_dump(mode="json"),
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def _claim(self, fingerprint: str) -> IdempotencyRecord | None:
+        """Insert the key row first; if it is taken, return the stored record instead."""
+        assert self.key is not None
+        self.session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.key == self.key,
+                IdempotencyRecord.created_at < utcnow() - self.ttl,
+            )
+        )
+        stored = self._find()
+        if stored is not None:
+            return stored
+        self._record = IdempotencyRecord(
+            key=self.key, fingerprint=fingerprint, status_code=0, response_body=""
+        )
+        self.session.add(self._record)
+        try:
+            self.session.flush()
+        except IntegrityError:
+            # Another request with this key committed meanwhile: answer with its response.
+            self.session.rollback()
+            return self._find()
+        return None
+
+    def _find(self) -> IdempotencyRecord | None:
+        stmt = select(IdempotencyRecord).where(IdempotencyRecord.key == self.key)
+        return self.session.scalars(stmt).one_or_none()
+
+    def _replay(self, stored: IdempotencyRecord, fingerprint: str) -> Response:
+        if stored.fingerprint != fingerprint:
+            raise ApiProblem(
+                422,
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request",
+            )
+        headers = {REPLAYED_HEADER: "true"}
+        if stored.location_header:
+            headers["Location"] = stored.location_header
+        content = stored.response_body or None
+        return Response(
+            content,
+            status_code=stored.status_code,
+            headers=headers,
+            media_type="application/json" if content else None,
+        )
+
+
+def get_writer(
+    session: WriteSession,
+    request: Request,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=255,
+            description="Retry-safe key: the same key and request is done once",
+        ),
+    ] = None,
+) -> Writer:
+    return Writer(
+        session, request, idempotency_key, timedelta(hours=settings.idempotency_ttl_hours)
+    )
+
+
+WriterDep = Annotated[Writer, Depends(get_writer)]

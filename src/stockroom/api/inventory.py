@@ -1,0 +1,59 @@
+"""/inventory: balances by product and location, and availability."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from stockroom.api.deps import Listing, ReadSession
+from stockroom.api.schemas.common import PageOut, page_out
+from stockroom.api.schemas.stock import AvailabilityRead, BalanceRead
+from stockroom.services import inventory
+
+router = APIRouter(prefix="/inventory", tags=["inventory"])
+
+Ref = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("", response_model=PageOut[BalanceRead])
+def list_inventory(
+    request: Request,
+    session: ReadSession,
+    listing: Listing,
+    sku: Ref = None,
+    product_id: uuid.UUID | None = None,
+    warehouse: Annotated[str | None, Query(max_length=64, description="Code or id")] = None,
+    location: Annotated[str | None, Query(max_length=64, description="WH/LOC or id")] = None,
+    category_id: Annotated[uuid.UUID | None, Query(description="Includes sub-categories")] = None,
+    below_reorder_point: Annotated[
+        bool,
+        Query(description="Only products at or below their reorder point in the warehouse"),
+    ] = False,
+    in_stock: Annotated[bool | None, Query(description="true: on hand > 0; false: empty")] = None,
+) -> PageOut[BalanceRead]:
+    filters = inventory.InventoryFilter(
+        sku=sku,
+        product_id=product_id,
+        warehouse=warehouse,
+        location=location,
+        category_id=category_id,
+        below_reorder_point=below_reorder_point,
+        in_stock=in_stock,
+    )
+    page = inventory.list_balances(session, filters, listing.sort, listing.cursor, listing.limit)
+    return page_out(request, page, [BalanceRead.of(b) for b in page.items])
+
+
+@router.get("/availability", response_model=AvailabilityRead)
+def get_availability(
+    session: ReadSession,
+    sku: Annotated[str, Query(min_length=1, max_length=64)],
+    warehouse: Annotated[str | None, Query(max_length=64, description="Code or id")] = None,
+) -> AvailabilityRead:
+    """On hand, reserved and available per warehouse and in total."""
+    return AvailabilityRead.of(inventory.availability(session, sku, warehouse))
+
+
+@router.get("/{product_id}/{location_id}", response_model=BalanceRead)
+def get_balance(product_id: uuid.UUID, location_id: uuid.UUID, session: ReadSession) -> BalanceRead:
+    return BalanceRead.of(inventory.get_balance(session, product_id, location_id))

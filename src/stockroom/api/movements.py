@@ -1,0 +1,141 @@
+"""/movements: stock operations (receive, ship, transfer, adjust, count, batch) and the ledger."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from stockroom.api.deps import Listing, ReadSession, SettingsDep
+from stockroom.api.errors import ApiProblem
+from stockroom.api.idempotency import WriterDep
+from stockroom.api.schemas.common import PageOut, page_out
+from stockroom.api.schemas.stock import (
+    AdjustIn,
+    BatchIn,
+    BatchLineResult,
+    BatchResult,
+    CountIn,
+    MovementRead,
+    OperationResult,
+    ReceiveIn,
+    ShipIn,
+    TransferIn,
+)
+from stockroom.domain.movements import MovementType, ReferenceType
+from stockroom.services import movements, stock
+
+router = APIRouter(prefix="/movements", tags=["movements"])
+
+OperationIn = ReceiveIn | ShipIn | TransferIn | AdjustIn | CountIn
+
+STOCK_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown SKU or location"},
+    409: {"description": "insufficient_stock (with requested and available)"},
+    422: {"description": "Invalid quantity for the unit, or a rule violation"},
+}
+
+
+def _operate(body: OperationIn, writer: WriterDep) -> Response:
+    def work() -> OperationResult:
+        posted = stock.apply(writer.session, body.command())
+        return OperationResult(movements=[MovementRead.of(m) for m in posted])
+
+    return writer.run(
+        work,
+        body=body,
+        status_code=201,
+        location=lambda r: f"/api/v1/movements/{r.movements[0].id}",
+    )
+
+
+@router.post("/receive", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
+def receive(body: ReceiveIn, writer: WriterDep) -> Response:
+    """Book stock arriving at a location."""
+    return _operate(body, writer)
+
+
+@router.post("/ship", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
+def ship(body: ShipIn, writer: WriterDep) -> Response:
+    """Book stock leaving; never more than is available (on hand minus reserved)."""
+    return _operate(body, writer)
+
+
+@router.post("/transfer", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
+def transfer(body: TransferIn, writer: WriterDep) -> Response:
+    """Move stock between two locations, in one warehouse or across; both legs or neither."""
+    return _operate(body, writer)
+
+
+@router.post("/adjust", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
+def adjust(body: AdjustIn, writer: WriterDep) -> Response:
+    """Correct on-hand by a signed delta, with a reason code."""
+    return _operate(body, writer)
+
+
+@router.post("/count", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
+def count(body: CountIn, writer: WriterDep) -> Response:
+    """Record a physical count; the difference is booked and last_counted_at stamped."""
+    return _operate(body, writer)
+
+
+@router.post("/batch", status_code=201, response_model=BatchResult, responses=STOCK_ERRORS)
+def batch(body: BatchIn, writer: WriterDep, settings: SettingsDep) -> Response:
+    """Many operations in one request: all applied, or none (every failing line is reported)."""
+    if len(body.lines) > settings.max_batch_lines:
+        raise ApiProblem(
+            422, "batch_too_large", f"at most {settings.max_batch_lines} lines per batch"
+        )
+
+    def work() -> BatchResult:
+        results = stock.apply_batch(writer.session, [line.command() for line in body.lines])
+        return BatchResult(
+            lines=[
+                BatchLineResult(line=r.line, movements=[MovementRead.of(m) for m in r.movements])
+                for r in results
+            ]
+        )
+
+    return writer.run(work, body=body, status_code=201)
+
+
+@router.get("", response_model=PageOut[MovementRead])
+def list_movements(
+    request: Request,
+    session: ReadSession,
+    listing: Listing,
+    sku: Annotated[str | None, Query(max_length=64)] = None,
+    product_id: uuid.UUID | None = None,
+    location: Annotated[str | None, Query(max_length=64, description="WH/LOC or id")] = None,
+    warehouse: Annotated[str | None, Query(max_length=64, description="Code or id")] = None,
+    type: MovementType | None = None,
+    reference_type: ReferenceType | None = None,
+    reference_id: Annotated[str | None, Query(max_length=64)] = None,
+    correlation_id: uuid.UUID | None = None,
+    since: Annotated[datetime | None, Query(description="From this time (inclusive)")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time")] = None,
+) -> PageOut[MovementRead]:
+    for bound in (since, until):
+        if bound is not None and bound.tzinfo is None:
+            raise ApiProblem(
+                422, "validation_error", "times need a zone, e.g. 2026-01-31T00:00:00Z"
+            )
+    filters = movements.MovementFilter(
+        sku=sku,
+        product_id=product_id,
+        location=location,
+        warehouse=warehouse,
+        type=None if type is None else type.value,
+        reference_type=None if reference_type is None else reference_type.value,
+        reference_id=reference_id,
+        correlation_id=correlation_id,
+        since=since,
+        until=until,
+    )
+    page = movements.list_movements(session, filters, listing.sort, listing.cursor, listing.limit)
+    return page_out(request, page, [MovementRead.of(m) for m in page.items])
+
+
+@router.get("/{movement_id}", response_model=MovementRead)
+def get_movement(movement_id: uuid.UUID, session: ReadSession) -> MovementRead:
+    return MovementRead.of(movements.get_movement(session, movement_id))

@@ -1,0 +1,75 @@
+"""Shared field types and the page envelope of list replies."""
+
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+from urllib.parse import urlencode
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+
+from stockroom.db.queries.pagination import Page
+from stockroom.domain.quantities import MAX_QUANTITY, format_quantity
+
+T = TypeVar("T")
+
+_DECIMAL_HELP = 'Exact decimal; send a JSON number or a decimal string such as "2.5".'
+
+# Quantities are exact decimals; they go out as strings ("2.5") so no client rounds them.
+DecimalOut = Annotated[Decimal, PlainSerializer(format_quantity, return_type=str, when_used="json")]
+PositiveQuantity = Annotated[
+    Decimal,
+    Field(
+        gt=0, le=MAX_QUANTITY, description=f"Positive amount in the product's unit. {_DECIMAL_HELP}"
+    ),
+]
+NonNegativeQuantity = Annotated[
+    Decimal, Field(ge=0, le=MAX_QUANTITY, description=f"Zero or more. {_DECIMAL_HELP}")
+]
+SignedQuantity = Annotated[
+    Decimal,
+    Field(
+        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description=f"Signed change, not zero. {_DECIMAL_HELP}"
+    ),
+]
+Money = Annotated[
+    Decimal,
+    Field(ge=0, le=Decimal("9999999999.9999"), decimal_places=4, description=_DECIMAL_HELP),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Note = Annotated[str, StringConstraints(max_length=2000)]
+ReferenceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class Input(BaseModel):
+    """Request bodies refuse unknown fields, so a typo is an error, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Links(BaseModel):
+    self: str
+    next: str | None = None
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page")
+    links: Links
+
+
+def page_out(request: Request, page: Page[Any], items: list[T]) -> PageOut[T]:
+    """Wrap a page of items with its cursor and self/next links."""
+    next_link = None
+    if page.next_cursor:
+        query = dict(request.query_params)
+        query["cursor"] = page.next_cursor
+        next_link = f"{request.url.path}?{urlencode(query)}"
+    return PageOut[T](
+        items=items,
+        next_cursor=page.next_cursor,
+        links=Links(
+            self=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+            next=next_link,
+        ),
+    )

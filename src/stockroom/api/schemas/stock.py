@@ -1,0 +1,245 @@
+"""Stock operations, movements, balances and availability as the API shows and accepts them."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from stockroom.api.schemas.catalog import Sku
+from stockroom.api.schemas.common import (
+    DecimalOut,
+    Input,
+    Money,
+    NonNegativeQuantity,
+    Note,
+    PositiveQuantity,
+    ReferenceId,
+    SignedQuantity,
+)
+from stockroom.db.models import StockBalance, StockMovement
+from stockroom.domain import operations as ops
+from stockroom.domain.movements import MovementType, ReasonCode, ReferenceType
+from stockroom.services.inventory import Availability
+
+LocationRef = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=64),
+    Field(description="WAREHOUSE/LOCATION code (e.g. MAIN/A-01-1) or the location id"),
+]
+
+
+class _Operation(Input):
+    reference_type: ReferenceType | None = Field(default=None, description="Document type")
+    reference_id: ReferenceId | None = Field(default=None, description="Document number")
+    note: Note | None = None
+
+    def reference(self) -> ops.Reference:
+        kind = None if self.reference_type is None else self.reference_type.value
+        return ops.Reference(kind, self.reference_id)
+
+
+class ReceiveIn(_Operation):
+    op: Literal["receive"] = "receive"
+    sku: Sku
+    location: LocationRef
+    quantity: PositiveQuantity
+    unit_cost: Money | None = Field(default=None, description="Defaults to the product's cost")
+
+    def command(self) -> ops.Receive:
+        return ops.Receive(
+            self.sku, self.location, self.quantity, self.unit_cost, self.reference(), self.note
+        )
+
+
+class ShipIn(_Operation):
+    op: Literal["ship"] = "ship"
+    sku: Sku
+    location: LocationRef
+    quantity: PositiveQuantity
+
+    def command(self) -> ops.Ship:
+        return ops.Ship(self.sku, self.location, self.quantity, self.reference(), self.note)
+
+
+class TransferIn(_Operation):
+    op: Literal["transfer"] = "transfer"
+    sku: Sku
+    from_location: LocationRef
+    to_location: LocationRef
+    quantity: PositiveQuantity
+
+    def command(self) -> ops.Transfer:
+        return ops.Transfer(
+            self.sku,
+            self.from_location,
+            self.to_location,
+            self.quantity,
+            self.reference(),
+            self.note,
+        )
+
+
+class AdjustIn(_Operation):
+    op: Literal["adjust"] = "adjust"
+    sku: Sku
+    location: LocationRef
+    delta: SignedQuantity = Field(description="Signed change of on-hand, not zero")
+    reason_code: ReasonCode
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> Self:
+        if self.delta == 0:
+            raise ValueError("delta must not be zero")
+        return self
+
+    def command(self) -> ops.Adjust:
+        return ops.Adjust(
+            self.sku, self.location, self.delta, self.reason_code, self.reference(), self.note
+        )
+
+
+class CountIn(_Operation):
+    op: Literal["count"] = "count"
+    sku: Sku
+    location: LocationRef
+    counted: NonNegativeQuantity = Field(description="What is physically there")
+
+    def command(self) -> ops.Count:
+        return ops.Count(self.sku, self.location, self.counted, self.reference(), self.note)
+
+
+BatchLine = Annotated[
+    ReceiveIn | ShipIn | TransferIn | AdjustIn | CountIn, Field(discriminator="op")
+]
+
+
+class BatchIn(Input):
+    lines: list[BatchLine] = Field(min_length=1, description="Applied in order, all or none")
+
+
+class MovementRead(BaseModel):
+    id: uuid.UUID
+    type: MovementType
+    product_id: uuid.UUID
+    sku: str
+    location_id: uuid.UUID
+    location: str
+    warehouse: str
+    quantity: DecimalOut = Field(description="Signed: positive in, negative out")
+    on_hand_after: DecimalOut
+    unit_cost: DecimalOut | None
+    reference_type: str | None
+    reference_id: str | None
+    reason_code: str | None
+    note: str | None
+    actor: str | None
+    correlation_id: uuid.UUID | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, m: StockMovement) -> Self:
+        return cls(
+            id=m.public_id,
+            type=MovementType(m.type),
+            product_id=m.product.public_id,
+            sku=m.product.sku,
+            location_id=m.location.public_id,
+            location=f"{m.warehouse.code}/{m.location.code}",
+            warehouse=m.warehouse.code,
+            quantity=m.quantity,
+            on_hand_after=m.on_hand_after,
+            unit_cost=m.unit_cost,
+            reference_type=m.reference_type,
+            reference_id=m.reference_id,
+            reason_code=m.reason_code,
+            note=m.note,
+            actor=m.actor,
+            correlation_id=m.correlation_id,
+            created_at=m.created_at,
+        )
+
+
+class OperationResult(BaseModel):
+    movements: list[MovementRead]
+
+
+class BatchLineResult(BaseModel):
+    line: int
+    movements: list[MovementRead]
+
+
+class BatchResult(BaseModel):
+    lines: list[BatchLineResult]
+
+
+class BalanceRead(BaseModel):
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    unit: str
+    location_id: uuid.UUID
+    location: str
+    warehouse: str
+    on_hand: DecimalOut
+    reserved: DecimalOut
+    available: DecimalOut
+    reorder_point: DecimalOut
+    version: int
+    last_moved_at: datetime | None
+    last_counted_at: datetime | None
+
+    @classmethod
+    def of(cls, b: StockBalance) -> Self:
+        return cls(
+            product_id=b.product.public_id,
+            sku=b.product.sku,
+            name=b.product.name,
+            unit=b.product.unit.code,
+            location_id=b.location.public_id,
+            location=f"{b.warehouse.code}/{b.location.code}",
+            warehouse=b.warehouse.code,
+            on_hand=b.on_hand,
+            reserved=b.reserved,
+            available=b.on_hand - b.reserved,
+            reorder_point=b.product.reorder_point,
+            version=b.version,
+            last_moved_at=b.last_moved_at,
+            last_counted_at=b.last_counted_at,
+        )
+
+
+class Quantities(BaseModel):
+    on_hand: DecimalOut
+    reserved: DecimalOut
+    available: DecimalOut
+
+
+class WarehouseQuantities(Quantities):
+    warehouse: str
+
+
+class AvailabilityRead(BaseModel):
+    product_id: uuid.UUID
+    sku: str
+    unit: str
+    warehouses: list[WarehouseQuantities]
+    total: Quantities
+
+    @classmethod
+    def of(cls, a: Availability) -> Self:
+        return cls(
+            product_id=a.product.public_id,
+            sku=a.product.sku,
+            unit=a.product.unit.code,
+            warehouses=[
+                WarehouseQuantities(
+                    warehouse=w.warehouse.code,
+                    on_hand=w.on_hand,
+                    reserved=w.reserved,
+                    available=w.available,
+                )
+                for w in a.warehouses
+            ],
+            total=Quantities(on_hand=a.on_hand, reserved=a.reserved, available=a.available),
+        )

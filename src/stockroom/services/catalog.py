@@ -1,0 +1,241 @@
+"""Catalog use cases: products, categories and units."""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from stockroom.db.models import Category, Product, Unit
+from stockroom.db.queries import catalog as queries
+from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.domain.barcodes import barcode_problem
+from stockroom.domain.errors import Duplicate, NotFound, RuleViolation
+from stockroom.services.references import product_by_id
+from stockroom.services.versions import check_version
+
+PRODUCT_SORTS = {
+    "sku": Product.sku,
+    "name": Product.name,
+    "created_at": Product.created_at,
+    "updated_at": Product.updated_at,
+}
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    q: str | None = None
+    category_id: uuid.UUID | None = None
+    active: bool | None = True
+    unit: str | None = None
+
+
+def list_products(
+    session: Session, filters: ProductFilter, sort: str | None, cursor: str | None, limit: int
+) -> Page[Product]:
+    stmt = queries.products_query()
+    if filters.q:
+        stmt = stmt.where(queries.product_search_clause(filters.q))
+    if filters.active is not None:
+        stmt = stmt.where(Product.is_active.is_(filters.active))
+    if filters.unit:
+        stmt = stmt.where(Product.unit_code == filters.unit)
+    if filters.category_id is not None:
+        category = get_category(session, filters.category_id)
+        stmt = stmt.where(Product.category_id.in_(queries.category_subtree_ids(category.id)))
+    keys = parse_sort(sort, PRODUCT_SORTS, "sku")
+    return paginate(session, stmt, keys, Product.id, cursor, limit)
+
+
+def get_product(session: Session, public_id: uuid.UUID) -> Product:
+    return product_by_id(session, public_id)
+
+
+def find_product(
+    session: Session, *, sku: str | None = None, barcode: str | None = None
+) -> Product:
+    if sku is not None:
+        found = queries.product_by_sku(session, sku)
+    else:
+        assert barcode is not None
+        found = queries.product_by_barcode(session, barcode)
+    if found is None:
+        raise NotFound("product", sku if sku is not None else barcode)
+    return found
+
+
+def create_product(session: Session, fields: dict[str, Any]) -> Product:
+    """``fields`` are validated values; references (unit, category) are checked here."""
+    sku = fields["sku"]
+    if queries.product_by_sku(session, sku) is not None:
+        raise Duplicate("product", "sku", sku)
+    product = Product(sku=sku)
+    session.add(product)
+    _apply_product_fields(session, product, {k: v for k, v in fields.items() if k != "sku"})
+    session.flush()
+    return product
+
+
+def update_product(
+    session: Session, public_id: uuid.UUID, changes: dict[str, Any], version: int | None
+) -> Product:
+    product = product_by_id(session, public_id)
+    check_version("product", product.version, version)
+    new_sku = changes.get("sku")
+    if (
+        new_sku
+        and new_sku.lower() != product.sku.lower()
+        and queries.product_by_sku(session, new_sku)
+    ):
+        raise Duplicate("product", "sku", new_sku)
+    _apply_product_fields(session, product, changes)
+    session.flush()
+    return product
+
+
+def deactivate_product(session: Session, public_id: uuid.UUID, version: int | None) -> Product:
+    """Soft delete: history keeps pointing at the product, new stock cannot arrive."""
+    product = product_by_id(session, public_id)
+    check_version("product", product.version, version)
+    product.is_active = False
+    session.flush()
+    return product
+
+
+def _apply_product_fields(session: Session, product: Product, fields: dict[str, Any]) -> None:
+    fields = dict(fields)
+    if "unit" in fields:
+        product.unit = _unit_or_404(session, fields.pop("unit"))
+    if "category_id" in fields:
+        category_id = fields.pop("category_id")
+        product.category = None if category_id is None else get_category(session, category_id)
+    if fields.get("barcode"):
+        _check_barcode(session, product, fields["barcode"])
+    for name, value in fields.items():
+        setattr(product, name, value)
+    _check_levels(product)
+
+
+def _unit_or_404(session: Session, code: str) -> Unit:
+    unit = queries.unit_by_code(session, code)
+    if unit is None:
+        raise NotFound("unit", code)
+    return unit
+
+
+def _check_barcode(session: Session, product: Product, barcode: str) -> None:
+    problem = barcode_problem(barcode)
+    if problem:
+        raise RuleViolation(problem)
+    owner = queries.product_by_barcode(session, barcode)
+    if owner is not None and owner is not product:
+        raise Duplicate("product", "barcode", barcode)
+
+
+def _check_levels(product: Product) -> None:
+    overstock = product.overstock_level
+    if overstock is not None and overstock <= (product.reorder_point or Decimal(0)):
+        raise RuleViolation(
+            f"overstock level {overstock} must be above the reorder point {product.reorder_point}"
+        )
+
+
+# --- categories ---------------------------------------------------------------------------
+
+
+def list_categories(
+    session: Session, parent_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> Page[Category]:
+    stmt: Select[Any] = select(Category).options(joinedload(Category.parent))
+    if parent_id is not None:
+        parent = get_category(session, parent_id)
+        stmt = stmt.where(Category.parent_id == parent.id)
+    keys = parse_sort("name", {"name": Category.name}, "name")
+    return paginate(session, stmt, keys, Category.id, cursor, limit)
+
+
+def get_category(session: Session, public_id: uuid.UUID) -> Category:
+    category = queries.category_by_public_id(session, public_id)
+    if category is None:
+        raise NotFound("category", public_id)
+    return category
+
+
+def create_category(session: Session, name: str, parent_id: uuid.UUID | None) -> Category:
+    parent = None if parent_id is None else get_category(session, parent_id)
+    _check_unique_name(session, parent, name, None)
+    category = Category(name=name, parent=parent)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def update_category(
+    session: Session, public_id: uuid.UUID, changes: dict[str, Any], version: int | None
+) -> Category:
+    category = get_category(session, public_id)
+    check_version("category", category.version, version)
+    parent = category.parent
+    if "parent_id" in changes:
+        parent = (
+            None if changes["parent_id"] is None else get_category(session, changes["parent_id"])
+        )
+        _check_no_cycle(session, category, parent)
+        category.parent = parent
+    name = changes.get("name", category.name)
+    _check_unique_name(session, parent, name, category)
+    category.name = name
+    session.flush()
+    return category
+
+
+def delete_category(session: Session, public_id: uuid.UUID, version: int | None) -> None:
+    """Only an empty category goes: products and sub-categories must be moved first."""
+    category = get_category(session, public_id)
+    check_version("category", category.version, version)
+    in_use = session.scalar(
+        select(
+            or_(
+                exists().where(Category.parent_id == category.id),
+                exists().where(Product.category_id == category.id),
+            )
+        )
+    )
+    if in_use:
+        raise RuleViolation("the category still has products or sub-categories; move them first")
+    session.delete(category)
+    session.flush()
+
+
+def _check_no_cycle(session: Session, category: Category, parent: Category | None) -> None:
+    if parent is None:
+        return
+    subtree: set[int] = set(session.scalars(queries.category_subtree_ids(category.id)))
+    if parent.id in subtree:
+        raise RuleViolation("a category cannot be moved under itself or one of its descendants")
+
+
+def _check_unique_name(
+    session: Session, parent: Category | None, name: str, itself: Category | None
+) -> None:
+    twin = queries.category_by_name(session, None if parent is None else parent.id, name)
+    if twin is not None and twin is not itself:
+        raise Duplicate("category", "name", name)
+
+
+# --- units ---------------------------------------------------------------------------------
+
+
+def list_units(session: Session) -> list[Unit]:
+    return queries.all_units(session)
+
+
+def create_unit(session: Session, code: str, name: str, decimals: int) -> Unit:
+    if queries.unit_by_code(session, code) is not None:
+        raise Duplicate("unit", "code", code)
+    unit = Unit(code=code, name=name, decimals=decimals)
+    session.add(unit)
+    session.flush()
+    return unit

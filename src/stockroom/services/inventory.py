@@ -1,0 +1,116 @@
+"""Where stock is: balances by product and location, and availability per warehouse."""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from stockroom.db.models import Product, StockBalance, Warehouse
+from stockroom.db.queries import inventory as queries
+from stockroom.db.queries.catalog import category_subtree_ids
+from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.domain.errors import NotFound
+from stockroom.services import references
+from stockroom.services.catalog import get_category
+from stockroom.services.warehouses import get_warehouse
+
+BALANCE_SORTS = {
+    "sku": Product.sku,
+    "on_hand": StockBalance.on_hand,
+    "available": StockBalance.available,
+}
+
+
+@dataclass(frozen=True)
+class InventoryFilter:
+    sku: str | None = None
+    product_id: uuid.UUID | None = None
+    warehouse: str | None = None
+    location: str | None = None
+    category_id: uuid.UUID | None = None
+    below_reorder_point: bool = False
+    in_stock: bool | None = None
+
+
+def list_balances(
+    session: Session, filters: InventoryFilter, sort: str | None, cursor: str | None, limit: int
+) -> Page[StockBalance]:
+    stmt = queries.balances_query()
+    if filters.sku:
+        stmt = stmt.where(
+            StockBalance.product_id == references.product_by_sku(session, filters.sku).id
+        )
+    if filters.product_id:
+        product = references.product_by_id(session, filters.product_id)
+        stmt = stmt.where(StockBalance.product_id == product.id)
+    if filters.warehouse:
+        warehouse = get_warehouse(session, filters.warehouse)
+        stmt = stmt.where(StockBalance.warehouse_id == warehouse.id)
+    if filters.location:
+        stmt = stmt.where(
+            StockBalance.location_id == references.location(session, filters.location).id
+        )
+    if filters.category_id:
+        category = get_category(session, filters.category_id)
+        stmt = stmt.where(Product.category_id.in_(category_subtree_ids(category.id)))
+    if filters.in_stock is not None:
+        stmt = stmt.where((StockBalance.on_hand > 0) == filters.in_stock)
+    if filters.below_reorder_point:
+        # Compared per product and warehouse: a reorder point is about what one site can sell.
+        totals = queries.product_warehouse_available()
+        stmt = stmt.join(
+            totals,
+            (totals.c.product_id == StockBalance.product_id)
+            & (totals.c.warehouse_id == StockBalance.warehouse_id),
+        ).where(totals.c.available <= Product.reorder_point, Product.reorder_point > 0)
+    keys = parse_sort(sort, BALANCE_SORTS, "sku")
+    return paginate(session, stmt, keys, StockBalance.id, cursor, limit)
+
+
+def get_balance(session: Session, product_id: uuid.UUID, location_id: uuid.UUID) -> StockBalance:
+    product = references.product_by_id(session, product_id)
+    location = references.location(session, str(location_id))
+    stmt = queries.balances_query().where(
+        StockBalance.product_id == product.id, StockBalance.location_id == location.id
+    )
+    balance = session.scalars(stmt).one_or_none()
+    if balance is None:
+        raise NotFound("balance", f"{product.sku} at {location.warehouse.code}/{location.code}")
+    return balance
+
+
+@dataclass(frozen=True)
+class WarehouseAvailability:
+    warehouse: Warehouse
+    on_hand: Decimal
+    reserved: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class Availability:
+    product: Product
+    warehouses: list[WarehouseAvailability]
+
+    @property
+    def on_hand(self) -> Decimal:
+        return sum((w.on_hand for w in self.warehouses), Decimal(0))
+
+    @property
+    def reserved(self) -> Decimal:
+        return sum((w.reserved for w in self.warehouses), Decimal(0))
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+def availability(session: Session, sku: str, warehouse: str | None) -> Availability:
+    product = references.product_by_sku(session, sku)
+    warehouse_id = None if warehouse is None else get_warehouse(session, warehouse).id
+    rows = queries.availability_by_warehouse(session, product.id, warehouse_id)
+    return Availability(product, [WarehouseAvailability(w, oh, rs) for w, oh, rs in rows])

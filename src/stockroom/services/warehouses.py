@@ -1,0 +1,111 @@
+"""Warehouses and their bin locations."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stockroom.db.models import Location, Warehouse
+from stockroom.db.queries import warehouses as queries
+from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.domain.catalog import location_code
+from stockroom.domain.errors import Duplicate, NotFound
+from stockroom.services import references
+from stockroom.services.versions import check_version
+
+WAREHOUSE_SORTS = {"code": Warehouse.code, "name": Warehouse.name}
+LOCATION_SORTS = {"code": Location.code, "type": Location.type, "created_at": Location.created_at}
+
+
+def list_warehouses(
+    session: Session, active: bool | None, sort: str | None, cursor: str | None, limit: int
+) -> Page[Warehouse]:
+    stmt = select(Warehouse)
+    if active is not None:
+        stmt = stmt.where(Warehouse.is_active.is_(active))
+    keys = parse_sort(sort, WAREHOUSE_SORTS, "code")
+    return paginate(session, stmt, keys, Warehouse.id, cursor, limit)
+
+
+def get_warehouse(session: Session, ref: str) -> Warehouse:
+    """By code (case-insensitive) or by id."""
+    try:
+        found = queries.warehouse_by_public_id(session, uuid.UUID(ref))
+    except ValueError:
+        found = queries.warehouse_by_code(session, ref)
+    if found is None:
+        raise NotFound("warehouse", ref)
+    return found
+
+
+def create_warehouse(session: Session, fields: dict[str, Any]) -> Warehouse:
+    code = fields["code"].upper()
+    if queries.warehouse_by_code(session, code) is not None:
+        raise Duplicate("warehouse", "code", code)
+    warehouse = Warehouse(**{**fields, "code": code})
+    session.add(warehouse)
+    session.flush()
+    return warehouse
+
+
+def update_warehouse(
+    session: Session, ref: str, changes: dict[str, Any], version: int | None
+) -> Warehouse:
+    warehouse = get_warehouse(session, ref)
+    check_version("warehouse", warehouse.version, version)
+    for name, value in changes.items():
+        setattr(warehouse, name, value)
+    session.flush()
+    return warehouse
+
+
+@dataclass(frozen=True)
+class LocationFilter:
+    warehouse: str | None = None
+    type: str | None = None
+    active: bool | None = True
+
+
+def list_locations(
+    session: Session, filters: LocationFilter, sort: str | None, cursor: str | None, limit: int
+) -> Page[Location]:
+    stmt = queries.locations_query()
+    if filters.warehouse:
+        stmt = stmt.where(Location.warehouse_id == get_warehouse(session, filters.warehouse).id)
+    if filters.type:
+        stmt = stmt.where(Location.type == filters.type)
+    if filters.active is not None:
+        stmt = stmt.where(Location.is_active.is_(filters.active))
+    keys = parse_sort(sort, LOCATION_SORTS, "code")
+    return paginate(session, stmt, keys, Location.id, cursor, limit)
+
+
+def get_location(session: Session, ref: str) -> Location:
+    return references.location(session, ref)
+
+
+def create_location(session: Session, warehouse_ref: str, fields: dict[str, Any]) -> Location:
+    warehouse = get_warehouse(session, warehouse_ref)
+    code = fields.pop("code", None) or location_code(
+        fields.get("aisle"), fields.get("bay"), fields.get("level"), fields.get("bin")
+    )
+    code = code.upper()
+    if queries.location_by_codes(session, warehouse.code, code) is not None:
+        raise Duplicate("location", "code", f"{warehouse.code}/{code}")
+    location = Location(warehouse=warehouse, code=code, **fields)
+    session.add(location)
+    session.flush()
+    return location
+
+
+def update_location(
+    session: Session, ref: str, changes: dict[str, Any], version: int | None
+) -> Location:
+    location = references.location(session, ref)
+    check_version("location", location.version, version)
+    for name, value in changes.items():
+        setattr(location, name, value)
+    session.flush()
+    return location
