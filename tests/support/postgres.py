@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -271,7 +272,8 @@ class PostgresServer:
         )
 
     def _pg_ctl_start(self, port: int) -> None:
-        options = f"-p {port} -k {self._socket_dir} " + " ".join(
+        # pg_ctl hands these to the server through a shell, hence the quoting.
+        options = f"-p {port} -k {shlex.quote(str(self._socket_dir))} " + " ".join(
             f"-c {name}={value}" for name, value in SERVER_SETTINGS.items()
         )
         self._run(

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from stockroom.domain.decimals import format_quantity
+
 
 class DomainError(Exception):
     """Base of every error a use case may raise on purpose."""
@@ -87,7 +89,8 @@ class InsufficientStock(DomainError):
         first = shortages[0]
         super().__init__(
             f"insufficient stock of {first.sku} at {first.location}: "
-            f"requested {first.requested}, available {first.available}"
+            f"requested {format_quantity(first.requested)}, "
+            f"available {format_quantity(first.available)}"
             + (f" (and {len(shortages) - 1} more lines)" if len(shortages) > 1 else "")
         )
         self.shortages = shortages
@@ -118,7 +121,7 @@ class CountBelowReserved(DomainError):
 
     def __init__(self, counted: Decimal, reserved: Decimal) -> None:
         super().__init__(
-            f"counted {counted} is below the reserved {reserved}; "
+            f"counted {format_quantity(counted)} is below the reserved {format_quantity(reserved)}; "
             "release or reallocate the reservations first"
         )
         self.counted = counted

@@ -2,19 +2,15 @@
 
 from decimal import Decimal, InvalidOperation
 
+from stockroom.domain.decimals import decimals_of, format_quantity
 from stockroom.domain.errors import InvalidQuantity
+
+__all__ = ["MAX_DECIMALS", "MAX_QUANTITY", "check_quantity", "decimals_of", "format_quantity"]
 
 # Storage precision: the finest step any unit may use (grams of a kilogram, ml of a litre).
 MAX_DECIMALS = 3
 # Largest magnitude a quantity column holds (NUMERIC(18, 3)).
 MAX_QUANTITY = Decimal("999999999999999.999")
-
-
-def decimals_of(value: Decimal) -> int:
-    """How many digits ``value`` has after the decimal point, ignoring trailing zeros."""
-    exponent = value.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)  # finite numbers only reach here
-    return max(0, -exponent)
 
 
 def check_quantity(
@@ -41,9 +37,3 @@ def check_quantity(
             raise InvalidQuantity(f"unit {unit} is counted in whole numbers, got {value}")
         raise InvalidQuantity(f"unit {unit} allows at most {unit_decimals} decimals, got {value}")
     return value
-
-
-def format_quantity(value: Decimal) -> str:
-    """Plain decimal text without exponent or trailing zeros: 10, 2.5, 0.125."""
-    text = format(value.normalize(), "f")
-    return text if text != "-0" else "0"

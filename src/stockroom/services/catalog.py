@@ -72,8 +72,8 @@ def create_product(session: Session, fields: dict[str, Any]) -> Product:
     if queries.product_by_sku(session, sku) is not None:
         raise Duplicate("product", "sku", sku)
     product = Product(sku=sku)
-    session.add(product)
     _apply_product_fields(session, product, {k: v for k, v in fields.items() if k != "sku"})
+    session.add(product)
     session.flush()
     return product
 

@@ -1,0 +1,78 @@
+"""The ``stockroom`` command: serve, db upgrade, demo, verify."""
+
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from stockroom.config import get_settings
+from stockroom.db import migrate
+from stockroom.db.engine import Database, make_engine
+from stockroom.services.demo import load_demo
+from stockroom.services.verify import find_mismatches
+
+app = typer.Typer(
+    help="Stockroom inventory management.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _database() -> Database:
+    return Database(make_engine(get_settings()))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Serve the API and its docs (/docs)."""
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    uvicorn.run(
+        "stockroom.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Apply the schema migrations."""
+    url = get_settings().database_url
+    migrate.upgrade(url, revision)
+    typer.echo(f"database at revision {migrate.current_revision(url)}")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo data set (warehouses, products, stock, history). Safe to run twice."""
+    database = _database()
+    with database.session(write=True) as session:
+        if load_demo(session, progress=typer.echo):
+            session.commit()
+            typer.echo("demo data loaded")
+    database.dispose()
+
+
+@app.command()
+def verify() -> None:
+    """Recompute every balance from the ledger; exit 1 if any differs."""
+    database = _database()
+    with database.session(write=False) as session:
+        mismatches = find_mismatches(session)
+    database.dispose()
+    for mismatch in mismatches:
+        typer.echo(f"MISMATCH {mismatch.describe()}", err=True)
+    if mismatches:
+        typer.echo(f"{len(mismatches)} balance(s) disagree with the ledger", err=True)
+        raise typer.Exit(1)
+    typer.echo("ok: every balance equals the sum of its ledger rows")

@@ -1,0 +1,218 @@
+"""A realistic demo data set: three sites, a few hundred products, opening stock and history.
+
+Everything goes through the same services as the API (stock through the ledger), so
+``stockroom verify`` holds on it. Deterministic (seeded), and loading twice adds nothing.
+"""
+
+import random
+from collections.abc import Callable
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from stockroom.db.models import Category
+from stockroom.db.queries.warehouses import warehouse_by_code
+from stockroom.domain.barcodes import gtin_check_digit
+from stockroom.domain.movements import LocationType, ReasonCode, ReferenceType
+from stockroom.domain.operations import (
+    Adjust,
+    Count,
+    Receive,
+    Reference,
+    Ship,
+    StockOperation,
+    Transfer,
+)
+from stockroom.services import catalog, stock, warehouses
+from stockroom.services.inventory import InventoryFilter, list_balances
+
+WAREHOUSES = [
+    ("MAIN", "Main distribution centre", "Industriestrasse 12, 10115 Berlin", "Europe/Berlin"),
+    ("EAST", "East regional warehouse", "Logistikpark 3, 04109 Leipzig", "Europe/Berlin"),
+    ("STORE1", "Flagship store", "Friedrichstrasse 80, 10117 Berlin", "Europe/Berlin"),
+]
+
+# category path -> (SKU prefix, unit, product names, unit cost range)
+CATALOG: dict[tuple[str, ...], tuple[str, str, list[str], tuple[int, int]]] = {
+    ("Apparel", "T-Shirts"): (
+        "TSH",
+        "pcs",
+        ["Classic tee", "V-neck tee", "Pocket tee", "Long-sleeve tee", "Polo"],
+        (4, 9),
+    ),
+    ("Apparel", "Hoodies"): (
+        "HOD",
+        "pcs",
+        ["Zip hoodie", "Pullover hoodie", "Fleece jacket", "Sweatshirt"],
+        (12, 25),
+    ),
+    ("Apparel", "Socks"): (
+        "SOC",
+        "pair",
+        ["Sport socks", "Wool socks", "Ankle socks", "Hiking socks"],
+        (1, 4),
+    ),
+    ("Electronics", "Cables"): (
+        "CAB",
+        "pcs",
+        ["USB-C cable", "HDMI cable", "Lightning cable", "Ethernet cable", "DP cable"],
+        (2, 8),
+    ),
+    ("Electronics", "Chargers"): (
+        "CHG",
+        "pcs",
+        ["Wall charger", "Car charger", "Wireless pad", "Power bank"],
+        (6, 15),
+    ),
+    ("Electronics", "Headphones"): (
+        "HPH",
+        "pcs",
+        ["In-ear buds", "Over-ear", "Sport buds", "Kids headphones"],
+        (10, 60),
+    ),
+    ("Grocery", "Coffee"): (
+        "COF",
+        "kg",
+        ["Espresso beans", "Filter roast", "Decaf beans", "Crema", "Single origin"],
+        (9, 22),
+    ),
+    ("Grocery", "Tea"): ("TEA", "kg", ["Green tea", "Black tea", "Rooibos", "Chai"], (12, 30)),
+    ("Hardware", "Screws"): (
+        "SCR",
+        "box",
+        ["Wood screws", "Drywall screws", "Metal screws", "Deck screws", "Anchors"],
+        (3, 7),
+    ),
+    ("Hardware", "Rope"): ("ROP", "m", ["Nylon rope", "Jute rope", "Paracord"], (1, 2)),
+    ("Home", "Candles"): ("CND", "pcs", ["Pillar candle", "Tea lights", "Scented jar"], (2, 12)),
+}
+VARIANTS = ["S", "M", "L", "XL", "RED", "BLUE", "BLACK", "WHITE"]
+
+Progress = Callable[[str], None]
+
+
+def load_demo(session: Session, progress: Progress = print) -> bool:
+    """Load the demo data; returns False (and changes nothing) if it is already there."""
+    if warehouse_by_code(session, "MAIN") is not None:
+        progress("demo data already loaded; nothing to do")
+        return False
+    rng = random.Random(20261122)  # noqa: S311 - reproducible demo data, not security
+    _warehouses(session, progress)
+    skus = _products(session, rng, progress)
+    _opening_stock(session, rng, skus, progress)
+    _history(session, rng, skus, progress)
+    return True
+
+
+def _warehouses(session: Session, progress: Progress) -> None:
+    for code, name, address, zone in WAREHOUSES:
+        warehouses.create_warehouse(
+            session, {"code": code, "name": name, "address": address, "time_zone": zone}
+        )
+        layout = [("RECV", LocationType.RECEIVING), ("SHIP", LocationType.SHIPPING)]
+        for aisle in ("A", "B", "C"):
+            for bay in ("01", "02", "03", "04"):
+                kind = LocationType.PICK_FACE if aisle == "A" else LocationType.BULK
+                layout.append((f"{aisle}-{bay}", kind))
+        for loc_code, kind in layout:
+            aisle, _, bay = loc_code.partition("-")
+            fields = {"code": loc_code, "type": kind.value}
+            if bay:
+                fields |= {"aisle": aisle, "bay": bay}
+            warehouses.create_location(session, code, fields)
+    progress(f"created {len(WAREHOUSES)} warehouses with 14 locations each")
+
+
+def _products(session: Session, rng: random.Random, progress: Progress) -> list[tuple[str, str]]:
+    """Returns (sku, unit) of every product created."""
+    skus: list[tuple[str, str]] = []
+    parents: dict[str, Category] = {}
+    serial = 0
+    for (top, leaf), (prefix, unit, names, (low, high)) in CATALOG.items():
+        if top not in parents:
+            parents[top] = catalog.create_category(session, top, None)
+        category = catalog.create_category(session, leaf, parents[top].public_id)
+        for n, name in enumerate(names):
+            # Garments and gadgets come in sizes and colours; bulk goods in four grades.
+            for variant in VARIANTS if unit == "pcs" else VARIANTS[:4]:
+                serial += 1
+                sku = f"{prefix}-{n + 1:02d}-{variant}"
+                body = f"400{serial:09d}"
+                catalog.create_product(
+                    session,
+                    {
+                        "sku": sku,
+                        "barcode": body + str(gtin_check_digit(body)),
+                        "name": f"{name} {variant.title()}",
+                        "description": f"{name}, {variant.lower()}, demo product",
+                        "category_id": category.public_id,
+                        "unit": unit,
+                        "unit_cost": Decimal(rng.randint(low * 100, high * 100)) / 100,
+                        "reorder_point": Decimal(rng.choice([5, 10, 20])),
+                        "reorder_quantity": Decimal(rng.choice([50, 100])),
+                        "lead_time_days": rng.choice([3, 7, 14]),
+                    },
+                )
+                skus.append((sku, unit))
+    progress(f"created {len(skus)} products in {len(CATALOG)} categories")
+    return skus
+
+
+def _amount(rng: random.Random, unit: str, low: int, high: int) -> Decimal:
+    whole = Decimal(rng.randint(low, high))
+    return whole + Decimal(rng.randint(0, 999)) / 1000 if unit in ("kg", "m") else whole
+
+
+def _opening_stock(
+    session: Session, rng: random.Random, skus: list[tuple[str, str]], progress: Progress
+) -> None:
+    opening = Reference(ReferenceType.PO.value, "PO-OPENING")
+    for sku, unit in skus:
+        for wh in ("MAIN", "EAST"):
+            place = f"{wh}/{rng.choice(['A', 'B', 'C'])}-0{rng.randint(1, 4)}"
+            stock.apply(session, Receive(sku, place, _amount(rng, unit, 20, 200), None, opening))
+        if rng.random() < 0.5:
+            stock.apply(
+                session, Receive(sku, "STORE1/A-01", _amount(rng, unit, 5, 30), None, opening)
+            )
+    progress(f"received opening stock for {len(skus)} products")
+
+
+def _history(
+    session: Session, rng: random.Random, skus: list[tuple[str, str]], progress: Progress
+) -> None:
+    """A few weeks of activity: orders shipped, replenishment transfers, counts, breakage."""
+    done = 0
+    for i in range(len(skus) * 3):
+        sku, unit = rng.choice(skus)
+        order = Reference(ReferenceType.SO.value, f"SO-{10000 + i}")
+        balances = _main_locations_with(session, sku)
+        if not balances:
+            continue
+        where, on_hand = rng.choice(balances)
+        roll = rng.random()
+        qty = min(on_hand, _amount(rng, unit, 1, 5))
+        if qty <= 0:
+            continue
+        if roll < 0.6:
+            op: StockOperation = Ship(sku, where, qty, order)
+        elif roll < 0.8:
+            target = rng.choice([f"MAIN/B-0{n}" for n in range(1, 5)] + ["EAST/A-01"])
+            if target == where:
+                continue
+            op = Transfer(sku, where, target, qty)
+        elif roll < 0.9:
+            op = Adjust(
+                sku, where, -min(qty, Decimal(1)), ReasonCode.DAMAGED, note="broken in handling"
+            )
+        else:
+            op = Count(sku, where, on_hand - min(qty, Decimal(1)), note="cycle count")
+        stock.apply(session, op)
+        done += 1
+    progress(f"recorded {done} orders, transfers, adjustments and counts")
+
+
+def _main_locations_with(session: Session, sku: str) -> list[tuple[str, Decimal]]:
+    filters = InventoryFilter(sku=sku, warehouse="MAIN", in_stock=True)
+    page = list_balances(session, filters, None, None, 20)
+    return [(f"MAIN/{b.location.code}", b.on_hand) for b in page.items]

@@ -1,0 +1,82 @@
+"""Shared fixtures. The whole suite runs once per database: ``pytest --db=sqlite|postgresql``.
+
+PostgreSQL is a real server started by the session (see ``support/postgres.py``); if it
+cannot start, the run stops with an error. It is never skipped quietly.
+"""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from stockroom.config import Settings
+from stockroom.db.engine import Database, make_engine
+from stockroom.db.migrate import upgrade
+from stockroom.db.models import Base
+from support.postgres import PostgresServer, PostgresServerError, PostgresUnavailable
+
+SEEDED_UNITS = ("pcs", "box", "pack", "pair", "kg", "g", "l", "m")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("STOCKROOM_TEST_DB", "sqlite"),
+        help="database the suite runs against",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"stockroom database: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session")
+def db_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.config.getoption("--db")
+    return kind
+
+
+@pytest.fixture(scope="session")
+def database_url(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if db_kind == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'stockroom.db'}"
+        return
+    server = PostgresServer()
+    try:
+        url = server.start()
+    except (PostgresUnavailable, PostgresServerError) as exc:
+        pytest.exit(f"--db=postgresql but PostgreSQL could not start: {exc}", returncode=1)
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    upgrade(database_url)
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+def database(settings: Settings) -> Iterator[Database]:
+    database = Database(make_engine(settings))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def db(database: Database) -> Iterator[Database]:
+    """The database, emptied after the test (units seeded by the migration stay)."""
+    yield database
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "units"]
+    with database.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - table names are ours
+        seeded = ", ".join(f"'{code}'" for code in SEEDED_UNITS)
+        conn.execute(text(f"DELETE FROM units WHERE code NOT IN ({seeded})"))  # noqa: S608
