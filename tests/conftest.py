@@ -77,6 +77,6 @@ def db(database: Database) -> Iterator[Database]:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - table names are ours
+                conn.execute(text(f"DELETE FROM {table}"))
         seeded = ", ".join(f"'{code}'" for code in SEEDED_UNITS)
-        conn.execute(text(f"DELETE FROM units WHERE code NOT IN ({seeded})"))  # noqa: S608
+        conn.execute(text(f"DELETE FROM units WHERE code NOT IN ({seeded})"))

@@ -20,7 +20,9 @@ def location(session: Session, warehouse_code: str, code: str, **fields: Any) ->
 
 
 def product(session: Session, sku: str, unit: str = "pcs", **fields: Any) -> Product:
-    return catalog.create_product(session, {"sku": sku, "name": f"Product {sku}", "unit": unit, **fields})
+    return catalog.create_product(
+        session, {"sku": sku, "name": f"Product {sku}", "unit": unit, **fields}
+    )
 
 
 def receive(session: Session, sku: str, where: str, quantity: str | int) -> None:

@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from factories import standard_world
 from stockroom.api.app import create_app
 from stockroom.config import Settings
 from stockroom.db.engine import Database
-from factories import standard_world
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def create_location(body: LocationCreate, writer: WriterDep) -> Response:
     )
 
 
-@router.get("/locations/{location}", response_model=LocationRead)
+@router.get("/locations/{location:path}", response_model=LocationRead)
 def get_location(location: str, session: ReadSession, response: Response) -> LocationRead:
     """By id (the WAREHOUSE/LOCATION form is accepted too, URL-encoded)."""
     found = LocationRead.of(warehouses.get_location(session, location))
@@ -103,7 +103,7 @@ def get_location(location: str, session: ReadSession, response: Response) -> Loc
     return found
 
 
-@router.patch("/locations/{location}", response_model=LocationRead)
+@router.patch("/locations/{location:path}", response_model=LocationRead)
 def update_location(
     location: str, body: LocationPatch, writer: WriterDep, if_match: IfMatch = None
 ) -> Response:

@@ -46,6 +46,10 @@ class Fixed(TypeDecorator[Decimal]):
             return Decimal(int(value)).scaleb(-self.scale)
         return Decimal(value)
 
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
+
     def coerce_compared_value(self, op: Any, value: Any) -> "Fixed":
         # Literals compared with or added to a Fixed column get the same storage scale.
         return self
@@ -66,6 +70,10 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

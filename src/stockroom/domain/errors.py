@@ -121,8 +121,8 @@ class CountBelowReserved(DomainError):
 
     def __init__(self, counted: Decimal, reserved: Decimal) -> None:
         super().__init__(
-            f"counted {format_quantity(counted)} is below the reserved {format_quantity(reserved)}; "
-            "release or reallocate the reservations first"
+            f"counted {format_quantity(counted)} is below the reserved "
+            f"{format_quantity(reserved)}; release or reallocate the reservations first"
         )
         self.counted = counted
         self.reserved = reserved

@@ -24,7 +24,6 @@ from stockroom.domain.operations import (
     Transfer,
 )
 from stockroom.services import catalog, stock, warehouses
-from stockroom.services.inventory import InventoryFilter, list_balances
 
 WAREHOUSES = [
     ("MAIN", "Main distribution centre", "Industriestrasse 12, 10115 Berlin", "Europe/Berlin"),
@@ -99,8 +98,8 @@ def load_demo(session: Session, progress: Progress = print) -> bool:
     rng = random.Random(20261122)  # noqa: S311 - reproducible demo data, not security
     _warehouses(session, progress)
     skus = _products(session, rng, progress)
-    _opening_stock(session, rng, skus, progress)
-    _history(session, rng, skus, progress)
+    levels = _opening_stock(session, rng, skus, progress)
+    _history(session, rng, skus, levels, progress)
     return True
 
 
@@ -163,37 +162,55 @@ def _amount(rng: random.Random, unit: str, low: int, high: int) -> Decimal:
     return whole + Decimal(rng.randint(0, 999)) / 1000 if unit in ("kg", "m") else whole
 
 
+# What the demo has put where: (sku, "WH/LOC") -> on hand, kept from the ledger's replies.
+Levels = dict[tuple[str, str], Decimal]
+
+
+def _apply(session: Session, op: StockOperation, levels: Levels) -> None:
+    for movement in stock.apply(session, op):
+        place = f"{movement.warehouse.code}/{movement.location.code}"
+        levels[movement.product.sku, place] = movement.on_hand_after
+
+
 def _opening_stock(
     session: Session, rng: random.Random, skus: list[tuple[str, str]], progress: Progress
-) -> None:
+) -> Levels:
+    levels: Levels = {}
     opening = Reference(ReferenceType.PO.value, "PO-OPENING")
     for sku, unit in skus:
         for wh in ("MAIN", "EAST"):
             place = f"{wh}/{rng.choice(['A', 'B', 'C'])}-0{rng.randint(1, 4)}"
-            stock.apply(session, Receive(sku, place, _amount(rng, unit, 20, 200), None, opening))
+            amount = _amount(rng, unit, 20, 200)
+            _apply(session, Receive(sku, place, amount, None, opening), levels)
         if rng.random() < 0.5:
-            stock.apply(
-                session, Receive(sku, "STORE1/A-01", _amount(rng, unit, 5, 30), None, opening)
-            )
+            amount = _amount(rng, unit, 5, 30)
+            _apply(session, Receive(sku, "STORE1/A-01", amount, None, opening), levels)
     progress(f"received opening stock for {len(skus)} products")
+    return levels
 
 
 def _history(
-    session: Session, rng: random.Random, skus: list[tuple[str, str]], progress: Progress
+    session: Session,
+    rng: random.Random,
+    skus: list[tuple[str, str]],
+    levels: Levels,
+    progress: Progress,
 ) -> None:
     """A few weeks of activity: orders shipped, replenishment transfers, counts, breakage."""
     done = 0
     for i in range(len(skus) * 3):
         sku, unit = rng.choice(skus)
         order = Reference(ReferenceType.SO.value, f"SO-{10000 + i}")
-        balances = _main_locations_with(session, sku)
-        if not balances:
+        stocked = sorted(
+            (place, qty)
+            for (item, place), qty in levels.items()
+            if item == sku and place.startswith("MAIN/") and qty > 0
+        )
+        if not stocked:
             continue
-        where, on_hand = rng.choice(balances)
+        where, on_hand = rng.choice(stocked)
         roll = rng.random()
         qty = min(on_hand, _amount(rng, unit, 1, 5))
-        if qty <= 0:
-            continue
         if roll < 0.6:
             op: StockOperation = Ship(sku, where, qty, order)
         elif roll < 0.8:
@@ -207,12 +224,6 @@ def _history(
             )
         else:
             op = Count(sku, where, on_hand - min(qty, Decimal(1)), note="cycle count")
-        stock.apply(session, op)
+        _apply(session, op, levels)
         done += 1
     progress(f"recorded {done} orders, transfers, adjustments and counts")
-
-
-def _main_locations_with(session: Session, sku: str) -> list[tuple[str, Decimal]]:
-    filters = InventoryFilter(sku=sku, warehouse="MAIN", in_stock=True)
-    page = list_balances(session, filters, None, None, 20)
-    return [(f"MAIN/{b.location.code}", b.on_hand) for b in page.items]

@@ -28,11 +28,9 @@ def find_mismatches(session: Session) -> list[Mismatch]:
     found = ledger_mismatches(session)
     if not found:
         return []
-    names = dict(
-        session.execute(
-            select(Product.id, Product.sku).where(Product.id.in_({f[0] for f in found}))
-        ).tuples()
-    )
+    product_ids = {product_id for product_id, *_ in found}
+    skus = select(Product.id, Product.sku).where(Product.id.in_(product_ids))
+    names: dict[int, str] = {product_id: sku for product_id, sku in session.execute(skus)}
     places = {
         loc_id: f"{wh}/{code}"
         for loc_id, wh, code in session.execute(

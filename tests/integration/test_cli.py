@@ -1,0 +1,80 @@
+"""The ``stockroom`` command against the test database."""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select, update
+from typer.testing import CliRunner
+
+from stockroom.cli import app
+from stockroom.config import Settings, get_settings
+from stockroom.db.engine import Database
+from stockroom.db.models import Product, StockBalance, Warehouse
+
+
+@pytest.fixture
+def run(settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """A CLI runner whose ``stockroom`` talks to the test database."""
+    monkeypatch.setenv("STOCKROOM_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_demo_loads_once_verify_passes_then_catches_a_balance_corrupted_by_hand(
+    run: CliRunner, db: Database
+) -> None:
+    first = run.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo data loaded" in first.output
+    with db.session(write=False) as session:
+        products = session.scalars(select(Product)).all()
+        sites = session.scalars(select(Warehouse.code)).all()
+    assert len(products) >= 200
+    assert sorted(sites) == ["EAST", "MAIN", "STORE1"]
+
+    again = run.invoke(app, ["demo"])
+    assert again.exit_code == 0
+    assert "already loaded" in again.output
+    with db.session(write=False) as session:
+        assert len(session.scalars(select(Product)).all()) == len(products)
+
+    verified = run.invoke(app, ["verify"])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.startswith("ok")
+
+    sku = corrupt_one_balance(db)
+    result = run.invoke(app, ["verify"])
+    assert result.exit_code == 1
+    assert f"MISMATCH {sku} at " in result.output
+    assert "1 balance(s) disagree" in result.output
+
+
+def corrupt_one_balance(db: Database) -> str:
+    """Add one unit behind the ledger's back, as a careless script or bad restore would."""
+    with db.session(write=True) as session:
+        victim = session.scalars(select(StockBalance).order_by(StockBalance.id).limit(1)).one()
+        session.execute(
+            update(StockBalance)
+            .where(StockBalance.id == victim.id)
+            .values(on_hand=StockBalance.on_hand + 1)
+        )
+        sku = session.scalar(select(Product.sku).where(Product.id == victim.product_id))
+        session.commit()
+    assert sku is not None
+    return sku
+
+
+def test_verify_on_an_empty_database_passes(run: CliRunner, db: Database) -> None:
+    result = run.invoke(app, ["verify"])
+    assert result.exit_code == 0
+
+
+def test_db_upgrade_migrates_a_new_database(
+    run: CliRunner, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STOCKROOM_DATABASE_URL", f"sqlite:///{tmp_path}/fresh.db")
+    get_settings.cache_clear()
+    result = run.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "database at revision" in result.output
