@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from stockroom.api.deps import Listing, ReadSession
 from stockroom.api.idempotency import WriterDep
@@ -20,6 +20,8 @@ from stockroom.api.versioning import IfMatch, etag, required_version, sent_versi
 from stockroom.services import catalog
 
 router = APIRouter(prefix="/products", tags=["products"])
+
+ProductRef = Annotated[str, Path(min_length=1, max_length=64, description="Product id or SKU")]
 
 
 def _location(product: ProductRead) -> str:
@@ -64,47 +66,48 @@ def get_product_by_barcode(barcode: str, session: ReadSession, response: Respons
     return _with_etag(response, ProductRead.of(catalog.find_product(session, barcode=barcode)))
 
 
-@router.get("/{product_id}", response_model=ProductRead)
-def get_product(product_id: uuid.UUID, session: ReadSession, response: Response) -> ProductRead:
-    return _with_etag(response, ProductRead.of(catalog.get_product(session, product_id)))
+@router.get("/{product}", response_model=ProductRead)
+def get_product(product: ProductRef, session: ReadSession, response: Response) -> ProductRead:
+    """By id or by SKU."""
+    return _with_etag(response, ProductRead.of(catalog.get_product(session, product)))
 
 
-@router.put("/{product_id}", response_model=ProductRead)
+@router.put("/{product}", response_model=ProductRead)
 def replace_product(
-    product_id: uuid.UUID, body: ProductReplace, writer: WriterDep, if_match: IfMatch = None
+    product: ProductRef, body: ProductReplace, writer: WriterDep, if_match: IfMatch = None
 ) -> Response:
     version = required_version(if_match, body.version)
     changes = body.model_dump(exclude={"version"})
 
     def work() -> ProductRead:
-        updated = catalog.update_product(writer.session, product_id, changes, version)
+        updated = catalog.update_product(writer.session, product, changes, version)
         return ProductRead.of(updated)
 
     return writer.run(work, body=body)
 
 
-@router.patch("/{product_id}", response_model=ProductRead)
+@router.patch("/{product}", response_model=ProductRead)
 def update_product(
-    product_id: uuid.UUID, body: ProductPatch, writer: WriterDep, if_match: IfMatch = None
+    product: ProductRef, body: ProductPatch, writer: WriterDep, if_match: IfMatch = None
 ) -> Response:
     version = required_version(if_match, body.version)
     changes = patch_changes(body, NULLABLE_PRODUCT_FIELDS)
 
     def work() -> ProductRead:
-        updated = catalog.update_product(writer.session, product_id, changes, version)
+        updated = catalog.update_product(writer.session, product, changes, version)
         return ProductRead.of(updated)
 
     return writer.run(work, body=body)
 
 
-@router.delete("/{product_id}", response_model=ProductRead)
+@router.delete("/{product}", response_model=ProductRead)
 def deactivate_product(
-    product_id: uuid.UUID, writer: WriterDep, if_match: IfMatch = None
+    product: ProductRef, writer: WriterDep, if_match: IfMatch = None
 ) -> Response:
     """Deactivates (soft delete): history stays, no new stock can be received."""
     version = sent_version(if_match, None)
 
     def work() -> ProductRead:
-        return ProductRead.of(catalog.deactivate_product(writer.session, product_id, version))
+        return ProductRead.of(catalog.deactivate_product(writer.session, product, version))
 
     return writer.run(work)

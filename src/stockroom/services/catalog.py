@@ -13,7 +13,7 @@ from stockroom.db.queries import catalog as queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.domain.barcodes import barcode_problem
 from stockroom.domain.errors import Duplicate, NotFound, RuleViolation
-from stockroom.services.references import product_by_id
+from stockroom.services import references
 from stockroom.services.versions import check_version
 
 PRODUCT_SORTS = {
@@ -49,8 +49,9 @@ def list_products(
     return paginate(session, stmt, keys, Product.id, cursor, limit)
 
 
-def get_product(session: Session, public_id: uuid.UUID) -> Product:
-    return product_by_id(session, public_id)
+def get_product(session: Session, ref: str) -> Product:
+    """By id or by SKU."""
+    return references.product(session, ref)
 
 
 def find_product(
@@ -79,9 +80,9 @@ def create_product(session: Session, fields: dict[str, Any]) -> Product:
 
 
 def update_product(
-    session: Session, public_id: uuid.UUID, changes: dict[str, Any], version: int | None
+    session: Session, ref: str, changes: dict[str, Any], version: int | None
 ) -> Product:
-    product = product_by_id(session, public_id)
+    product = references.product(session, ref)
     check_version("product", product.version, version)
     new_sku = changes.get("sku")
     if (
@@ -95,9 +96,9 @@ def update_product(
     return product
 
 
-def deactivate_product(session: Session, public_id: uuid.UUID, version: int | None) -> Product:
+def deactivate_product(session: Session, ref: str, version: int | None) -> Product:
     """Soft delete: history keeps pointing at the product, new stock cannot arrive."""
-    product = product_by_id(session, public_id)
+    product = references.product(session, ref)
     check_version("product", product.version, version)
     product.is_active = False
     session.flush()

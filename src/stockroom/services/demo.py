@@ -86,12 +86,16 @@ CATALOG: dict[tuple[str, ...], tuple[str, str, list[str], tuple[int, int]]] = {
     ("Home", "Candles"): ("CND", "pcs", ["Pillar candle", "Tea lights", "Scented jar"], (2, 12)),
 }
 VARIANTS = ["S", "M", "L", "XL", "RED", "BLUE", "BLACK", "WHITE"]
+GRADES = ["STD", "PRO", "ECO", "BULK"]
 
 Progress = Callable[[str], None]
 
 
 def load_demo(session: Session, progress: Progress = print) -> bool:
-    """Load the demo data; returns False (and changes nothing) if it is already there."""
+    """Load the demo data; returns False (and changes nothing) if it is already there.
+
+    SKUs look like ``TSH-01-M`` (garment 1 of the T-shirts, size M) or ``COF-01-STD``.
+    """
     if warehouse_by_code(session, "MAIN") is not None:
         progress("demo data already loaded; nothing to do")
         return False
@@ -133,7 +137,7 @@ def _products(session: Session, rng: random.Random, progress: Progress) -> list[
         category = catalog.create_category(session, leaf, parents[top].public_id)
         for n, name in enumerate(names):
             # Garments and gadgets come in sizes and colours; bulk goods in four grades.
-            for variant in VARIANTS if unit == "pcs" else VARIANTS[:4]:
+            for variant in VARIANTS if unit == "pcs" else GRADES:
                 serial += 1
                 sku = f"{prefix}-{n + 1:02d}-{variant}"
                 body = f"400{serial:09d}"

@@ -23,6 +23,15 @@ def product_by_id(session: Session, public_id: uuid.UUID) -> Product:
     return product
 
 
+def product(session: Session, ref: str) -> Product:
+    """A product by id or by SKU (case-insensitive)."""
+    try:
+        public_id = uuid.UUID(ref)
+    except ValueError:
+        return product_by_sku(session, ref)
+    return product_by_id(session, public_id)
+
+
 def location(session: Session, ref: str) -> Location:
     """A location by id, or by ``WAREHOUSE/LOCATION`` code (case-insensitive)."""
     found: Location | None = None

@@ -30,7 +30,7 @@ def find_mismatches(session: Session) -> list[Mismatch]:
         return []
     product_ids = {product_id for product_id, *_ in found}
     skus = select(Product.id, Product.sku).where(Product.id.in_(product_ids))
-    names: dict[int, str] = {product_id: sku for product_id, sku in session.execute(skus)}
+    names: dict[int, str] = dict(session.execute(skus).all())
     places = {
         loc_id: f"{wh}/{code}"
         for loc_id, wh, code in session.execute(

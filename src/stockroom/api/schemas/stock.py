@@ -215,8 +215,11 @@ class Quantities(BaseModel):
     available: DecimalOut
 
 
-class WarehouseQuantities(Quantities):
+class WarehouseQuantities(BaseModel):
     warehouse: str
+    on_hand: DecimalOut
+    reserved: DecimalOut
+    available: DecimalOut
 
 
 class AvailabilityRead(BaseModel):

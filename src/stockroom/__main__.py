@@ -1,0 +1,5 @@
+"""``python -m stockroom`` is the ``stockroom`` command."""
+
+from stockroom.cli import app
+
+app()

@@ -1,0 +1,59 @@
+"""Run ``stockroom serve`` as a real HTTP server in a child process, for end-to-end tests."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+import httpx2 as httpx
+
+from support.postgres import free_port
+
+START_TIMEOUT_SECONDS = 30
+
+
+class StockroomServer:
+    """``with StockroomServer(database_url) as base_url: ...`` on 127.0.0.1 and a free port."""
+
+    def __init__(self, database_url: str, log_path: Path) -> None:
+        self.database_url = database_url
+        self.log_path = log_path
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> str:
+        env = {**os.environ, "STOCKROOM_DATABASE_URL": self.database_url}
+        command = [sys.executable, "-m", "stockroom", "serve", "--port", str(self.port)]
+        with self.log_path.open("wb") as log:
+            self._process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        self._wait_until_ready()
+        return self.base_url
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start:\n{self.log_path.read_text()}")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
