@@ -8,7 +8,7 @@ PORT ?= 8000
 # pytest-xdist workers; 2 matches the 2-core CI machine.
 WORKERS ?= 2
 
-.PHONY: install run test test-sqlite test-postgresql lint fmt typecheck bench clean
+.PHONY: install run test test-sqlite test-postgresql lint fmt typecheck clean
 
 install: $(STAMP)
 
@@ -33,19 +33,16 @@ test-postgresql: install
 	$(BIN)/pytest -n $(WORKERS) --db=postgresql
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 	$(BIN)/lint-imports
 
 fmt: install
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
 
 typecheck: install
 	$(BIN)/mypy src
-
-bench: install
-	$(BIN)/python bench/stock_api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis stockroom.db*

@@ -42,10 +42,9 @@ class Writer:
         record = None
         if self.key is not None:
             fingerprint = self._fingerprint(body)
-            stored = self._claim(fingerprint)
+            stored, record = self._claim(fingerprint)
             if stored is not None:
                 return self._replay(stored, fingerprint)
-            record = self._record
         result = work()
         content = "" if result is None else result.model_dump_json()
         status = status_code if result is not None else 204
@@ -66,8 +65,10 @@ class Writer:
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
-    def _claim(self, fingerprint: str) -> IdempotencyRecord | None:
-        """Insert the key row first; if it is taken, return the stored record instead."""
+    def _claim(
+        self, fingerprint: str
+    ) -> tuple[IdempotencyRecord, None] | tuple[None, IdempotencyRecord]:
+        """Insert the key row first: (None, new row), or (stored row, None) if it is taken."""
         assert self.key is not None
         self.session.execute(
             delete(IdempotencyRecord).where(
@@ -77,18 +78,20 @@ class Writer:
         )
         stored = self._find()
         if stored is not None:
-            return stored
-        self._record = IdempotencyRecord(
+            return stored, None
+        record = IdempotencyRecord(
             key=self.key, fingerprint=fingerprint, status_code=0, response_body=""
         )
-        self.session.add(self._record)
+        self.session.add(record)
         try:
             self.session.flush()
         except IntegrityError:
             # Another request with this key committed meanwhile: answer with its response.
             self.session.rollback()
-            return self._find()
-        return None
+            stored = self._find()
+            assert stored is not None
+            return stored, None
+        return None, record
 
     def _find(self) -> IdempotencyRecord | None:
         stmt = select(IdempotencyRecord).where(IdempotencyRecord.key == self.key)
