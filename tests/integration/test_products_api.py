@@ -177,6 +177,31 @@ def test_overstock_level_above_the_reorder_point_is_accepted(client: TestClient)
     assert product["overstock_level"] == "10.5"
 
 
+def test_unit_code_is_matched_whatever_the_case(client: TestClient) -> None:
+    response = client.post(PRODUCTS, json={"sku": "RICE", "name": "Rice", "unit": "KG"})
+
+    assert response.status_code == 201, response.text
+    assert response.json()["unit"] == "kg"
+
+
+def test_unit_cost_with_more_than_4_decimals_is_422(client: TestClient) -> None:
+    response = client.post(PRODUCTS, json={"sku": "M1", "name": "M", "unit_cost": "1.23456"})
+
+    assert_problem(response, 422, "validation_error")
+
+
+def test_quantity_with_more_decimals_than_the_database_keeps_is_422(
+    client: TestClient,
+) -> None:
+    # Quantities are stored with 3 decimals: a 4th would be silently rounded away.
+    response = client.post(
+        PRODUCTS, json={"sku": "Q1", "name": "Q", "unit": "kg", "reorder_point": "0.0004"}
+    )
+
+    assert_problem(response, 422, "validation_error")
+    assert listed_skus(client) == []
+
+
 def test_unknown_unit_is_404(client: TestClient) -> None:
     response = client.post(PRODUCTS, json={"sku": "U1", "name": "U", "unit": "parsec"})
 
@@ -268,8 +293,31 @@ def test_unknown_barcode_is_404_problem_json(client: TestClient) -> None:
     assert_problem(client.get(f"{PRODUCTS}/barcode/{EAN_13}"), 404, "not_found")
 
 
-def test_id_that_is_not_a_uuid_is_422(client: TestClient) -> None:
-    assert_problem(client.get(f"{PRODUCTS}/not-a-uuid"), 422, "validation_error")
+def test_get_by_sku_in_place_of_the_id_ignores_case(client: TestClient) -> None:
+    product = create(client, "Widget-9")
+
+    response = client.get(f"{PRODUCTS}/widget-9")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == product["id"]
+
+
+def test_get_by_a_ref_that_is_neither_a_known_id_nor_a_known_sku_is_404(
+    client: TestClient,
+) -> None:
+    create(client, "WIDGET")
+
+    problem = assert_problem(client.get(f"{PRODUCTS}/not-a-product"), 404, "not_found")
+    assert problem["key"] == "not-a-product"
+
+
+def test_patch_by_sku_in_place_of_the_id(client: TestClient) -> None:
+    create(client, "BY-SKU")
+
+    response = client.patch(f"{PRODUCTS}/by-sku", json={"name": "Renamed", "version": 1})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == "Renamed"
 
 
 # --- list: pagination, sort, search, filters ------------------------------------------------
@@ -342,6 +390,31 @@ def test_walking_pages_sorted_by_a_non_unique_field_returns_every_product_once(
     assert names == sorted(names, reverse=sort.startswith("-"))
 
 
+@pytest.mark.parametrize("sort", ["created_at", "-created_at", "-updated_at"])
+def test_walking_pages_sorted_by_a_timestamp_returns_every_product_once_in_order(
+    client: TestClient, sort: str
+) -> None:
+    created = [create(client, f"P{n:03d}")["sku"] for n in range(7)]
+
+    seen: list[str] = []
+    url: str | None = f"{PRODUCTS}?limit=3&sort={sort}"
+    while url is not None:
+        page = client.get(url).json()
+        seen += [item["sku"] for item in page["items"]]
+        url = page["links"]["next"]
+
+    assert seen == (created[::-1] if sort.startswith("-") else created)
+
+
+def test_sort_by_several_fields_orders_by_the_first_then_the_next(client: TestClient) -> None:
+    create(client, "S1", name="Nut")
+    create(client, "S2", name="Bolt")
+    create(client, "S3", name="Nut")
+    create(client, "S4", name="Bolt")
+
+    assert listed_skus(client, sort="name,-sku") == ["S4", "S2", "S3", "S1"]
+
+
 def test_list_is_sorted_by_sku_by_default(client: TestClient) -> None:
     for sku in ("CCC", "AAA", "BBB"):
         create(client, sku)
@@ -408,6 +481,13 @@ def test_search_treats_underscore_as_a_literal_character(client: TestClient) -> 
     create(client, "E2", name="axb")
 
     assert listed_skus(client, q="A_B") == ["E1"]
+
+
+def test_search_treats_backslash_as_a_literal_character(client: TestClient) -> None:
+    create(client, "F1", name="C:\\temp")
+    create(client, "F2", name="C:temp")
+
+    assert listed_skus(client, q="\\") == ["F1"]
 
 
 def test_filter_by_category_includes_its_sub_categories(client: TestClient) -> None:
@@ -495,6 +575,29 @@ def test_patch_with_a_stale_version_is_409_and_changes_nothing(client: TestClien
     assert client.get(url).json()["name"] == "First"
 
 
+def test_patch_accepts_a_weak_etag_in_if_match(client: TestClient) -> None:
+    product = create(client, "V1")
+
+    response = client.patch(
+        f"{PRODUCTS}/{product['id']}", json={"name": "Weak"}, headers={"If-Match": 'W/"1"'}
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["version"] == 2
+
+
+def test_patch_whose_if_match_and_body_version_disagree_is_400(client: TestClient) -> None:
+    product = create(client, "V1")
+
+    response = client.patch(
+        f"{PRODUCTS}/{product['id']}",
+        json={"name": "X", "version": 2},
+        headers={"If-Match": '"1"'},
+    )
+
+    assert_problem(response, 400, "bad_request")
+
+
 def test_patch_with_an_if_match_that_is_not_an_etag_is_400(client: TestClient) -> None:
     product = create(client, "V1")
 
@@ -554,6 +657,17 @@ def test_patch_to_the_sku_of_another_product_in_another_case_is_409(client: Test
     assert_problem(response, 409, "duplicate")
 
 
+def test_patch_to_a_new_sku_makes_the_product_found_by_it_and_not_by_the_old_one(
+    client: TestClient,
+) -> None:
+    product = create(client, "OLD-SKU")
+
+    client.patch(f"{PRODUCTS}/{product['id']}", json={"sku": "NEW-SKU", "version": 1})
+
+    assert client.get(f"{PRODUCTS}/sku/new-sku").json()["id"] == product["id"]
+    assert_problem(client.get(f"{PRODUCTS}/sku/OLD-SKU"), 404, "not_found")
+
+
 def test_patch_may_change_the_case_of_its_own_sku(client: TestClient) -> None:
     product = create(client, "case-me")
 
@@ -571,6 +685,59 @@ def test_patch_raising_the_reorder_point_to_the_overstock_level_is_422(
     response = client.patch(f"{PRODUCTS}/{product['id']}", json={"reorder_point": 20, "version": 1})
 
     assert_problem(response, 422, "rule_violation")
+
+
+def test_patch_moves_the_product_to_another_category(client: TestClient) -> None:
+    old = create_category(client, "Old")
+    new = create_category(client, "New")
+    product = create(client, "MOVE", category_id=old)
+
+    response = client.patch(f"{PRODUCTS}/{product['id']}", json={"category_id": new, "version": 1})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["category"] == {"id": new, "name": "New"}
+    assert listed_skus(client, category_id=old) == []
+
+
+def test_patch_with_null_category_takes_the_product_out_of_its_category(
+    client: TestClient,
+) -> None:
+    product = create(client, "MOVE", category_id=create_category(client, "Old"))
+
+    response = client.patch(f"{PRODUCTS}/{product['id']}", json={"category_id": None, "version": 1})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["category"] is None
+
+
+def test_patch_to_a_barcode_with_a_wrong_check_digit_is_422(client: TestClient) -> None:
+    product = create(client, "SCAN")
+
+    response = client.patch(
+        f"{PRODUCTS}/{product['id']}", json={"barcode": EAN_13_BAD_CHECK_DIGIT, "version": 1}
+    )
+
+    assert_problem(response, 422, "validation_error")
+
+
+def test_patch_to_the_barcode_of_another_product_is_409(client: TestClient) -> None:
+    create(client, "OWNER", barcode=EAN_13)
+    product = create(client, "SCAN")
+
+    response = client.patch(f"{PRODUCTS}/{product['id']}", json={"barcode": EAN_13, "version": 1})
+
+    problem = assert_problem(response, 409, "duplicate")
+    assert problem["field"] == "barcode"
+
+
+def test_patch_is_active_true_reactivates_a_deactivated_product(client: TestClient) -> None:
+    product = create(client, "BACK")
+    client.delete(f"{PRODUCTS}/{product['id']}")
+
+    response = client.patch(f"{PRODUCTS}/{product['id']}", json={"is_active": True, "version": 2})
+
+    assert response.status_code == 200, response.text
+    assert listed_skus(client) == ["BACK"]
 
 
 def test_patch_with_an_unknown_field_is_422(client: TestClient) -> None:
@@ -620,6 +787,16 @@ def test_put_replaces_every_field_and_resets_omitted_ones_to_defaults(
     assert replaced["reorder_point"] == "0"
     assert replaced["overstock_level"] is None
     assert replaced["version"] == 2
+
+
+def test_put_with_an_unknown_unit_is_404_and_changes_nothing(client: TestClient) -> None:
+    product = create(client, "OLD", unit="kg")
+    url = f"{PRODUCTS}/{product['id']}"
+
+    response = client.put(url, json={"sku": "OLD", "name": "N", "unit": "parsec", "version": 1})
+
+    assert_problem(response, 404, "not_found")
+    assert client.get(url).json() == product
 
 
 def test_put_without_a_version_is_428(client: TestClient) -> None:

@@ -12,7 +12,8 @@ from stockroom.db.models import Category, Product, Unit
 from stockroom.db.queries import catalog as queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.domain.barcodes import barcode_problem
-from stockroom.domain.errors import Duplicate, NotFound, RuleViolation
+from stockroom.domain.decimals import decimals_of
+from stockroom.domain.errors import Duplicate, InvalidQuantity, NotFound, RuleViolation
 from stockroom.services import references
 from stockroom.services.versions import check_version
 
@@ -41,7 +42,7 @@ def list_products(
     if filters.active is not None:
         stmt = stmt.where(Product.is_active.is_(filters.active))
     if filters.unit:
-        stmt = stmt.where(Product.unit_code == filters.unit)
+        stmt = stmt.where(Product.unit_code == filters.unit.lower())
     if filters.category_id is not None:
         category = get_category(session, filters.category_id)
         stmt = stmt.where(Product.category_id.in_(queries.category_subtree_ids(category.id)))
@@ -58,10 +59,10 @@ def find_product(
     session: Session, *, sku: str | None = None, barcode: str | None = None
 ) -> Product:
     if sku is not None:
-        found = queries.product_by_sku(session, sku)
+        found = queries.product_by_sku(session, sku.strip())
     else:
         assert barcode is not None
-        found = queries.product_by_barcode(session, barcode)
+        found = queries.product_by_barcode(session, barcode.strip())
     if found is None:
         raise NotFound("product", sku if sku is not None else barcode)
     return found
@@ -136,6 +137,14 @@ def _check_barcode(session: Session, product: Product, barcode: str) -> None:
 
 
 def _check_levels(product: Product) -> None:
+    """Reorder levels are quantities of the product's unit, and overstock is above reorder."""
+    unit = product.unit
+    for name in ("reorder_point", "reorder_quantity", "overstock_level"):
+        level = getattr(product, name)
+        if level is not None and decimals_of(level) > unit.decimals:
+            raise InvalidQuantity(
+                f"{name} {level} has more decimals than unit {unit.code} allows ({unit.decimals})"
+            )
     overstock = product.overstock_level
     if overstock is not None and overstock <= (product.reorder_point or Decimal(0)):
         raise RuleViolation(
@@ -184,9 +193,10 @@ def update_category(
             None if changes["parent_id"] is None else get_category(session, changes["parent_id"])
         )
         _check_no_cycle(session, category, parent)
-        category.parent = parent
     name = changes.get("name", category.name)
+    # Checked before anything is assigned: an autoflush would hit the UNIQUE constraint first.
     _check_unique_name(session, parent, name, category)
+    category.parent = parent
     category.name = name
     session.flush()
     return category

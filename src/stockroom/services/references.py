@@ -10,7 +10,7 @@ from stockroom.domain.errors import NotFound
 
 
 def product_by_sku(session: Session, sku: str) -> Product:
-    product = catalog.product_by_sku(session, sku)
+    product = catalog.product_by_sku(session, sku.strip())
     if product is None:
         raise NotFound("product", sku)
     return product
@@ -29,7 +29,9 @@ def product(session: Session, ref: str) -> Product:
         public_id = uuid.UUID(ref)
     except ValueError:
         return product_by_sku(session, ref)
-    return product_by_id(session, public_id)
+    found = catalog.product_by_public_id(session, public_id)
+    # A SKU may look like a UUID; if no product has that id, try it as a SKU.
+    return found if found is not None else product_by_sku(session, ref)
 
 
 def location(session: Session, ref: str) -> Location:

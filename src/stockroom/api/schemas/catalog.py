@@ -22,7 +22,8 @@ from stockroom.domain.catalog import SKU_PATTERN
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTERN)]
 Barcode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=14)]
 UnitCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9]{0,15}$")
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z][A-Za-z0-9]{0,15}$"),
 ]
 Dimension = Annotated[Decimal, Field(ge=0, le=Decimal("999999999"), decimal_places=3)]
 LeadTime = Annotated[int, Field(ge=0, le=3650)]

@@ -8,7 +8,7 @@ from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from stockroom.db.queries.pagination import Page
-from stockroom.domain.quantities import MAX_QUANTITY, format_quantity
+from stockroom.domain.quantities import MAX_DECIMALS, MAX_QUANTITY, format_quantity
 
 T = TypeVar("T")
 
@@ -19,16 +19,28 @@ DecimalOut = Annotated[Decimal, PlainSerializer(format_quantity, return_type=str
 PositiveQuantity = Annotated[
     Decimal,
     Field(
-        gt=0, le=MAX_QUANTITY, description=f"Positive amount in the product's unit. {_DECIMAL_HELP}"
+        gt=0,
+        le=MAX_QUANTITY,
+        decimal_places=MAX_DECIMALS,
+        description=f"Positive amount in the product's unit. {_DECIMAL_HELP}",
     ),
 ]
 NonNegativeQuantity = Annotated[
-    Decimal, Field(ge=0, le=MAX_QUANTITY, description=f"Zero or more. {_DECIMAL_HELP}")
+    Decimal,
+    Field(
+        ge=0,
+        le=MAX_QUANTITY,
+        decimal_places=MAX_DECIMALS,
+        description=f"Zero or more. {_DECIMAL_HELP}",
+    ),
 ]
 SignedQuantity = Annotated[
     Decimal,
     Field(
-        ge=-MAX_QUANTITY, le=MAX_QUANTITY, description=f"Signed change, not zero. {_DECIMAL_HELP}"
+        ge=-MAX_QUANTITY,
+        le=MAX_QUANTITY,
+        decimal_places=MAX_DECIMALS,
+        description=f"Signed change, not zero. {_DECIMAL_HELP}",
     ),
 ]
 Money = Annotated[
