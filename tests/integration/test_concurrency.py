@@ -93,3 +93,27 @@ def test_opposite_transfers_between_two_locations_do_not_deadlock(pool: Database
     assert on_hand(pool, "A-01") == 100  # as many went each way
     with pool.session(write=False) as session:
         assert find_mismatches(session) == []
+
+
+def test_batches_naming_the_same_balances_in_opposite_orders_do_not_deadlock(
+    pool: Database,
+) -> None:
+    with pool.session(write=True) as session:
+        receive(session, "HOT", "MAIN/A-01", 500)
+        receive(session, "HOT", "MAIN/B-01", 500)
+        session.commit()
+    forward = [Ship("HOT", "MAIN/A-01", Decimal(1)), Ship("HOT", "MAIN/B-01", Decimal(1))]
+    backward = list(reversed(forward))
+    barrier = threading.Barrier(THREADS)
+
+    def attempt(i: int) -> None:
+        with pool.session(write=True) as session:
+            barrier.wait()
+            stock.apply_batch(session, forward if i % 2 else backward)
+            session.commit()
+
+    with ThreadPoolExecutor(max_workers=THREADS) as executor:
+        list(executor.map(attempt, range(THREADS)))  # re-raises any deadlock error
+    assert on_hand(pool, "A-01") == on_hand(pool, "B-01") == 500 - THREADS
+    with pool.session(write=False) as session:
+        assert find_mismatches(session) == []

@@ -93,6 +93,18 @@ def post_count(
     raise ConcurrentChange("the balance kept changing during the count; count again")
 
 
+def lock_balances(session: Session, places: list[tuple[Product, Location]]) -> None:
+    """Lock (creating if need be) several balances in one fixed order: product, location.
+
+    A request that then touches them in any order cannot deadlock with another request
+    that locked an overlapping set, because both acquired their locks in this order.
+    """
+    now = utcnow()
+    keys = sorted({(p.id, loc.id, loc.warehouse_id) for p, loc in places})
+    for product_id, location_id, warehouse_id in keys:
+        queries.lock_balance(session, product_id, location_id, warehouse_id, now)
+
+
 def _ensure_balance(session: Session, entry: LedgerEntry, now: datetime) -> None:
     queries.create_empty_balance(
         session, entry.product.id, entry.location.id, entry.location.warehouse_id, now

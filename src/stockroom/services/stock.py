@@ -176,6 +176,20 @@ def apply(session: Session, op: StockOperation, *, actor: str | None = None) -> 
     return handler(_Lookups(session), op, actor)
 
 
+def _places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Location]]:
+    """The (product, location) balances the operations touch; unknown names are skipped
+    here and reported by their line."""
+    places: list[tuple[Product, Location]] = []
+    for op in ops:
+        refs = [op.from_location, op.to_location] if isinstance(op, Transfer) else [op.location]
+        try:
+            product = look.product(op.sku)
+            places += [(product, look.location(ref)) for ref in refs]
+        except DomainError:
+            continue
+    return places
+
+
 @dataclass(frozen=True)
 class LineResult:
     line: int
@@ -199,6 +213,9 @@ def apply_batch(
 ) -> list[LineResult]:
     """All lines or none. On failure every failing line is reported, not only the first."""
     look = _Lookups(session)
+    # Lines run in the order given, so two batches could name the same balances in
+    # opposite orders; locking them all up front, in one fixed order, rules out deadlock.
+    ledger.lock_balances(session, _places(look, ops))
     results: list[LineResult] = []
     for number, op in enumerate(ops, start=1):
         savepoint = session.begin_nested()

@@ -92,3 +92,29 @@ def read_balance(session: Session, product_id: int, location_id: int) -> Balance
         ).where(StockBalance.product_id == product_id, StockBalance.location_id == location_id)
     ).one_or_none()
     return None if row is None else BalanceState(*row)
+
+
+def lock_balance(
+    session: Session, product_id: int, location_id: int, warehouse_id: int, now: datetime
+) -> None:
+    """Lock the balance row for this transaction, creating it (empty) if it is missing.
+
+    One upsert does both: ``ON CONFLICT DO UPDATE`` takes the row lock on an existing row.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = (
+        postgresql.insert(StockBalance) if dialect == "postgresql" else sqlite.insert(StockBalance)
+    )
+    stmt = insert.values(
+        product_id=product_id,
+        location_id=location_id,
+        warehouse_id=warehouse_id,
+        on_hand=Decimal(0),
+        reserved=Decimal(0),
+        version=1,
+        created_at=now,
+    ).on_conflict_do_update(
+        index_elements=["product_id", "location_id"],
+        set_={"version": StockBalance.version},
+    )
+    session.execute(stmt)
