@@ -4,7 +4,7 @@ from fastapi import APIRouter, FastAPI
 
 from stockroom import __version__
 from stockroom.api import categories, errors, health, inventory, movements, products, warehouses
-from stockroom.api.limits import BodySizeLimit
+from stockroom.api.limits import BodySizeLimit, RejectNulBytes
 from stockroom.config import Settings, get_settings
 from stockroom.db.engine import Database, make_engine
 
@@ -41,4 +41,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api)
     app.include_router(health.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RejectNulBytes)
     return app

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -170,6 +170,12 @@ def install(app: FastAPI) -> None:
             "the resource was changed by someone else meanwhile; reload and retry",
             request.url.path,
         )
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # Input the validation let through but the database cannot store (a safety net).
+        log.info("data error on %s: %s", request.url.path, exc.orig)
+        return problem(422, "invalid_data", "a value cannot be stored as given", request.url.path)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:

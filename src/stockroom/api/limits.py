@@ -1,12 +1,17 @@
-"""Refuse oversize request bodies before anything parses them."""
+"""Refuse what no handler should see: oversize bodies, NUL bytes in the URL."""
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while the body streams in. An HTTPException, so FastAPI's body reader lets it
+    through to the problem handler instead of turning it into a generic 400."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"request bodies are limited to {max_bytes} bytes")
 
 
 class BodySizeLimit:
@@ -31,7 +36,7 @@ class BodySizeLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                raise _TooLarge
+                raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -46,23 +51,46 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "/problems/payload_too_large",
-                "title": "Content Too Large",
-                "status": 413,
-                "code": "payload_too_large",
-                "detail": f"request bodies are limited to {self.max_bytes} bytes",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        detail = f"request bodies are limited to {self.max_bytes} bytes"
+        await send_problem(send, 413, "Content Too Large", "payload_too_large", detail)
+
+
+class RejectNulBytes:
+    """400 for a NUL byte anywhere in the path or query: no database stores it in text
+    (PostgreSQL refuses it outright), and no legitimate identifier contains one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+            if b"%00" in raw or b"\x00" in raw or "\x00" in scope["path"]:
+                detail = "the URL contains a NUL character"
+                await send_problem(send, 400, "Bad Request", "bad_request", detail)
+                return
+        await self.app(scope, receive, send)
+
+
+async def send_problem(send: Send, status: int, title: str, code: str, detail: str) -> None:
+    """A problem+json reply from middleware, below the framework's exception handlers."""
+    body = json.dumps(
+        {
+            "type": f"/problems/{code}",
+            "title": title,
+            "status": status,
+            "code": code,
+            "detail": detail,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -5,7 +5,14 @@ from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+)
 
 from stockroom.db.queries.pagination import Page
 from stockroom.domain.quantities import MAX_DECIMALS, MAX_QUANTITY, format_quantity
@@ -54,9 +61,17 @@ ReferenceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 
 
 class Input(BaseModel):
-    """Request bodies refuse unknown fields, so a typo is an error, not a silent no-op."""
+    """Request bodies refuse unknown fields, so a typo is an error, not a silent no-op,
+    and NUL characters, which no database keeps in text (PostgreSQL refuses them)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        return value
 
 
 class Links(BaseModel):
