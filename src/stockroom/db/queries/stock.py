@@ -65,15 +65,18 @@ def change_on_hand(
     return None if row is None else BalanceState(*row)
 
 
-def create_empty_balance(
+# Where a new balance row must go, conflicts are resolved on its natural key.
+BALANCE_KEY = ["product_id", "location_id"]
+
+
+def _empty_balance(
     session: Session, product_id: int, location_id: int, warehouse_id: int, now: datetime
-) -> None:
-    """Make sure the balance row exists; a concurrent creator wins quietly."""
+) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of an empty balance row, in the dialect that knows ON CONFLICT."""
     dialect = session.get_bind().dialect.name
-    insert = (
-        postgresql.insert(StockBalance) if dialect == "postgresql" else sqlite.insert(StockBalance)
-    )
-    stmt = insert.values(
+    table = StockBalance
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.values(
         product_id=product_id,
         location_id=location_id,
         warehouse_id=warehouse_id,
@@ -81,17 +84,15 @@ def create_empty_balance(
         reserved=Decimal(0),
         version=1,
         created_at=now,
-    ).on_conflict_do_nothing(index_elements=["product_id", "location_id"])
-    session.execute(stmt)
+    )
 
 
-def read_balance(session: Session, product_id: int, location_id: int) -> BalanceState | None:
-    row = session.execute(
-        select(
-            StockBalance.id, StockBalance.on_hand, StockBalance.reserved, StockBalance.version
-        ).where(StockBalance.product_id == product_id, StockBalance.location_id == location_id)
-    ).one_or_none()
-    return None if row is None else BalanceState(*row)
+def create_empty_balance(
+    session: Session, product_id: int, location_id: int, warehouse_id: int, now: datetime
+) -> None:
+    """Make sure the balance row exists; a concurrent creator wins quietly."""
+    stmt = _empty_balance(session, product_id, location_id, warehouse_id, now)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=BALANCE_KEY))
 
 
 def lock_balance(
@@ -101,20 +102,15 @@ def lock_balance(
 
     One upsert does both: ``ON CONFLICT DO UPDATE`` takes the row lock on an existing row.
     """
-    dialect = session.get_bind().dialect.name
-    insert = (
-        postgresql.insert(StockBalance) if dialect == "postgresql" else sqlite.insert(StockBalance)
-    )
-    stmt = insert.values(
-        product_id=product_id,
-        location_id=location_id,
-        warehouse_id=warehouse_id,
-        on_hand=Decimal(0),
-        reserved=Decimal(0),
-        version=1,
-        created_at=now,
-    ).on_conflict_do_update(
-        index_elements=["product_id", "location_id"],
-        set_={"version": StockBalance.version},
-    )
-    session.execute(stmt)
+    stmt = _empty_balance(session, product_id, location_id, warehouse_id, now)
+    keep = {"version": StockBalance.version}
+    session.execute(stmt.on_conflict_do_update(index_elements=BALANCE_KEY, set_=keep))
+
+
+def read_balance(session: Session, product_id: int, location_id: int) -> BalanceState | None:
+    row = session.execute(
+        select(
+            StockBalance.id, StockBalance.on_hand, StockBalance.reserved, StockBalance.version
+        ).where(StockBalance.product_id == product_id, StockBalance.location_id == location_id)
+    ).one_or_none()
+    return None if row is None else BalanceState(*row)
