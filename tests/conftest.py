@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from stockroom.config import Settings
@@ -57,7 +58,13 @@ def database_url(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     upgrade(database_url)
-    return Settings(database_url=database_url)
+    return Settings(
+        database_url=database_url,
+        jwt_secret=SecretStr("test-signing-secret-" + "x" * 32),
+        # Cheap password hashing keeps the suite fast; production uses the defaults.
+        password_time_cost=1,
+        password_memory_kib=64,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -78,5 +85,9 @@ def db(database: Database) -> Iterator[Database]:
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(
+            text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :h)"),
+            {"h": "0" * 64},
+        )
         seeded = ", ".join(f"'{code}'" for code in SEEDED_UNITS)
         conn.execute(text(f"DELETE FROM units WHERE code NOT IN ({seeded})"))

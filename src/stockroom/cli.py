@@ -9,6 +9,10 @@ import uvicorn
 from stockroom.config import get_settings
 from stockroom.db import migrate
 from stockroom.db.engine import Database, make_engine
+from stockroom.domain.access import Role
+from stockroom.domain.errors import DomainError
+from stockroom.services import users
+from stockroom.services.credentials import Passwords
 from stockroom.services.demo import load_demo
 from stockroom.services.verify import find_mismatches
 
@@ -17,6 +21,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 
 def _database() -> Database:
@@ -76,3 +82,34 @@ def verify() -> None:
         typer.echo(f"{len(mismatches)} balance(s) disagree with the ledger", err=True)
         raise typer.Exit(1)
     typer.echo("ok: every balance equals the sum of its ledger rows")
+
+
+@users_app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True, help="The admin's email (login name)")],
+    name: Annotated[str, typer.Option(prompt=True, help="Display name")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="STOCKROOM_ADMIN_PASSWORD",
+            help="Asked for when not given (or set STOCKROOM_ADMIN_PASSWORD)",
+        ),
+    ],
+) -> None:
+    """Create an administrator (the way in on a new installation)."""
+    settings = get_settings()
+    database = _database()
+    try:
+        with database.session(write=True) as session:
+            new = users.NewUser(email, name, password, Role.ADMIN)
+            user = users.create_user(session, Passwords(settings), new)
+            session.commit()
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(1) from error
+    finally:
+        database.dispose()
+    typer.echo(f"admin {user.email} created")

@@ -9,23 +9,31 @@ from types import TracebackType
 
 import httpx2 as httpx
 
+from stockroom.config import Settings
 from support.postgres import free_port
 
 START_TIMEOUT_SECONDS = 30
 
 
 class StockroomServer:
-    """``with StockroomServer(database_url) as base_url: ...`` on 127.0.0.1 and a free port."""
+    """``with StockroomServer(settings) as base_url: ...`` on 127.0.0.1 and a free port."""
 
-    def __init__(self, database_url: str, log_path: Path) -> None:
-        self.database_url = database_url
+    def __init__(self, settings: Settings, log_path: Path) -> None:
+        self.settings = settings
         self.log_path = log_path
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> str:
-        env = {**os.environ, "STOCKROOM_DATABASE_URL": self.database_url}
+        secret = self.settings.signing_secret()
+        env = {
+            **os.environ,
+            "STOCKROOM_DATABASE_URL": self.settings.database_url,
+            "STOCKROOM_JWT_SECRET": secret,
+            "STOCKROOM_PASSWORD_TIME_COST": str(self.settings.password_time_cost),
+            "STOCKROOM_PASSWORD_MEMORY_KIB": str(self.settings.password_memory_kib),
+        }
         command = [sys.executable, "-m", "stockroom", "serve", "--port", str(self.port)]
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(command, env=env, stdout=log, stderr=log)

@@ -1,12 +1,26 @@
 """The FastAPI application: routers under /api/v1, problem+json errors, body size limit."""
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from stockroom import __version__
-from stockroom.api import categories, errors, health, inventory, movements, products, warehouses
+from stockroom.api import (
+    auth,
+    categories,
+    errors,
+    health,
+    inventory,
+    movements,
+    products,
+    users,
+    warehouses,
+)
 from stockroom.api.limits import BodySizeLimit, RejectNulBytes
+from stockroom.api.request_id import RequestId
+from stockroom.api.security import route_permission
 from stockroom.config import Settings, get_settings
 from stockroom.db.engine import Database, make_engine
+from stockroom.services.credentials import Passwords
 
 API_PREFIX = "/api/v1"
 
@@ -34,12 +48,26 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database or Database(make_engine(settings))
+    app.state.passwords = Passwords(settings)
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (products, categories, warehouses, inventory, movements):
+    for module in (auth, products, categories, warehouses, inventory, movements, users):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    _declare_permissions(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulBytes)
+    app.add_middleware(RequestId)
     return app
+
+
+def _declare_permissions(app: FastAPI) -> None:
+    """Every route must say what it needs; it is published as ``x-permission``."""
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        mark = route_permission(route)
+        if mark is None:
+            raise RuntimeError(f"{route.path} declares no permission (use PUBLIC or a role alias)")
+        route.openapi_extra = {**(route.openapi_extra or {}), "x-permission": mark}

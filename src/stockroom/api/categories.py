@@ -16,6 +16,7 @@ from stockroom.api.schemas.catalog import (
     UnitRead,
 )
 from stockroom.api.schemas.common import PageOut, page_out
+from stockroom.api.security import CatalogReader, CatalogWriter
 from stockroom.api.versioning import IfMatch, etag, required_version, sent_version
 from stockroom.services import catalog
 
@@ -24,6 +25,7 @@ router = APIRouter(tags=["catalog"])
 
 @router.get("/categories", response_model=PageOut[CategoryRead])
 def list_categories(
+    actor: CatalogReader,
     request: Request,
     session: ReadSession,
     listing: Listing,
@@ -34,7 +36,7 @@ def list_categories(
 
 
 @router.post("/categories", status_code=201, response_model=CategoryRead)
-def create_category(body: CategoryCreate, writer: WriterDep) -> Response:
+def create_category(actor: CatalogWriter, body: CategoryCreate, writer: WriterDep) -> Response:
     def work() -> CategoryRead:
         return CategoryRead.of(catalog.create_category(writer.session, body.name, body.parent_id))
 
@@ -44,7 +46,9 @@ def create_category(body: CategoryCreate, writer: WriterDep) -> Response:
 
 
 @router.get("/categories/{category_id}", response_model=CategoryRead)
-def get_category(category_id: uuid.UUID, session: ReadSession, response: Response) -> CategoryRead:
+def get_category(
+    actor: CatalogReader, category_id: uuid.UUID, session: ReadSession, response: Response
+) -> CategoryRead:
     category = CategoryRead.of(catalog.get_category(session, category_id))
     response.headers["ETag"] = etag(category.version)
     return category
@@ -52,7 +56,11 @@ def get_category(category_id: uuid.UUID, session: ReadSession, response: Respons
 
 @router.patch("/categories/{category_id}", response_model=CategoryRead)
 def update_category(
-    category_id: uuid.UUID, body: CategoryPatch, writer: WriterDep, if_match: IfMatch = None
+    actor: CatalogWriter,
+    category_id: uuid.UUID,
+    body: CategoryPatch,
+    writer: WriterDep,
+    if_match: IfMatch = None,
 ) -> Response:
     """Rename, or move under another parent (never under itself or its descendants)."""
     version = required_version(if_match, body.version)
@@ -68,7 +76,7 @@ def update_category(
 
 @router.delete("/categories/{category_id}", status_code=204)
 def delete_category(
-    category_id: uuid.UUID, writer: WriterDep, if_match: IfMatch = None
+    actor: CatalogWriter, category_id: uuid.UUID, writer: WriterDep, if_match: IfMatch = None
 ) -> Response:
     """Only an empty category (no products, no sub-categories) can be deleted."""
     version = sent_version(if_match, None)
@@ -80,12 +88,12 @@ def delete_category(
 
 
 @router.get("/units", response_model=list[UnitRead])
-def list_units(session: ReadSession) -> list[UnitRead]:
+def list_units(actor: CatalogReader, session: ReadSession) -> list[UnitRead]:
     return [UnitRead.of(u) for u in catalog.list_units(session)]
 
 
 @router.post("/units", status_code=201, response_model=UnitRead)
-def create_unit(body: UnitCreate, writer: WriterDep) -> Response:
+def create_unit(actor: CatalogWriter, body: UnitCreate, writer: WriterDep) -> Response:
     def work() -> UnitRead:
         return UnitRead.of(catalog.create_unit(writer.session, body.code, body.name, body.decimals))
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from stockroom.config import Settings
 from stockroom.db.engine import Database
 from stockroom.db.queries.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from stockroom.services.credentials import Passwords
 
 
 def get_database(request: Request) -> Database:
@@ -19,6 +20,11 @@ def get_database(request: Request) -> Database:
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_passwords(request: Request) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
 
 
 def read_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
@@ -33,9 +39,11 @@ def write_session(database: Annotated[Database, Depends(get_database)]) -> Itera
         yield session
 
 
+DatabaseDep = Annotated[Database, Depends(get_database)]
 ReadSession = Annotated[Session, Depends(read_session)]
 WriteSession = Annotated[Session, Depends(write_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 
 
 class ListParams:

@@ -34,6 +34,8 @@ STATUS_OF: dict[type[domain.DomainError], int] = {
     domain.InvalidQuantity: 422,
     domain.RuleViolation: 422,
     InvalidListRequest: 400,
+    domain.Unauthorized: 401,
+    domain.Forbidden: 403,
 }
 
 HTTP_CODES = {
@@ -84,7 +86,10 @@ def _plain(value: Any) -> Any:
 
 def domain_problem(error: domain.DomainError, instance: str | None = None) -> JSONResponse:
     status = _status_of(error)
-    return problem(status, error.code, error.message, instance, **error.details())
+    response = problem(status, error.code, error.message, instance, **error.details())
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def _status_of(error: domain.DomainError) -> int:

@@ -6,8 +6,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from stockroom.api.deps import ReadSession
+from stockroom.api.security import PUBLIC
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=[PUBLIC])
 
 
 @router.get("/healthz")

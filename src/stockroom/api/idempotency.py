@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from stockroom.api.deps import SettingsDep, WriteSession
 from stockroom.api.errors import ApiProblem
+from stockroom.api.request_id import request_context
 from stockroom.db.models import IdempotencyRecord
 from stockroom.db.types import utcnow
+from stockroom.domain.errors import DomainError
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -37,15 +39,27 @@ class Writer:
         body: BaseModel | None = None,
         status_code: int = 200,
         location: Callable[[Any], str] | None = None,
+        idempotent: bool = True,
+        commit_on_error: bool = False,
     ) -> Response:
-        """Do ``work``, commit, and answer; replays return the stored answer instead."""
+        """Do ``work``, commit, and answer; replays return the stored answer instead.
+
+        ``idempotent=False`` ignores the key (replies carrying secrets are never stored);
+        ``commit_on_error`` keeps what the work wrote before it refused (a revocation).
+        """
+        self.session.info["context"] = request_context(self.request)
         record = None
-        if self.key is not None:
+        if self.key is not None and idempotent:
             fingerprint = self._fingerprint(body)
             stored, record = self._claim(fingerprint)
             if stored is not None:
                 return self._replay(stored, fingerprint)
-        result = work()
+        try:
+            result = work()
+        except DomainError:
+            if commit_on_error:
+                self.session.commit()
+            raise
         content = "" if result is None else result.model_dump_json()
         status = status_code if result is not None else 204
         headers = {"Location": location(result)} if location and result is not None else {}

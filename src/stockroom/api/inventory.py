@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from stockroom.api.deps import Listing, ReadSession
 from stockroom.api.schemas.common import PageOut, page_out
 from stockroom.api.schemas.stock import AvailabilityRead, BalanceRead
+from stockroom.api.security import StockReader
 from stockroom.services import inventory
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
@@ -17,6 +18,7 @@ Ref = Annotated[str | None, Query(max_length=64)]
 
 @router.get("", response_model=PageOut[BalanceRead])
 def list_inventory(
+    actor: StockReader,
     request: Request,
     session: ReadSession,
     listing: Listing,
@@ -40,20 +42,25 @@ def list_inventory(
         below_reorder_point=below_reorder_point,
         in_stock=in_stock,
     )
-    page = inventory.list_balances(session, filters, listing.sort, listing.cursor, listing.limit)
+    page = inventory.list_balances(
+        session, filters, listing.sort, listing.cursor, listing.limit, actor
+    )
     return page_out(request, page, [BalanceRead.of(b) for b in page.items])
 
 
 @router.get("/availability", response_model=AvailabilityRead)
 def get_availability(
+    actor: StockReader,
     session: ReadSession,
     sku: Annotated[str, Query(min_length=1, max_length=64)],
     warehouse: Annotated[str | None, Query(max_length=64, description="Code or id")] = None,
 ) -> AvailabilityRead:
     """On hand, reserved and available per warehouse and in total."""
-    return AvailabilityRead.of(inventory.availability(session, sku, warehouse))
+    return AvailabilityRead.of(inventory.availability(session, sku, warehouse, actor))
 
 
 @router.get("/{product_id}/{location_id}", response_model=BalanceRead)
-def get_balance(product_id: uuid.UUID, location_id: uuid.UUID, session: ReadSession) -> BalanceRead:
-    return BalanceRead.of(inventory.get_balance(session, product_id, location_id))
+def get_balance(
+    actor: StockReader, product_id: uuid.UUID, location_id: uuid.UUID, session: ReadSession
+) -> BalanceRead:
+    return BalanceRead.of(inventory.get_balance(session, product_id, location_id, actor))

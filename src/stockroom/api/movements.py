@@ -22,6 +22,8 @@ from stockroom.api.schemas.stock import (
     ShipIn,
     TransferIn,
 )
+from stockroom.api.security import StockMover, StockReader
+from stockroom.domain.access import Actor
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.services import movements, stock
 
@@ -36,9 +38,9 @@ STOCK_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _operate(body: OperationIn, writer: WriterDep) -> Response:
+def _operate(body: OperationIn, writer: WriterDep, actor: Actor) -> Response:
     def work() -> OperationResult:
-        posted = stock.apply(writer.session, body.command())
+        posted = stock.apply(writer.session, body.command(), actor=actor)
         return OperationResult(movements=[MovementRead.of(m) for m in posted])
 
     return writer.run(
@@ -50,37 +52,37 @@ def _operate(body: OperationIn, writer: WriterDep) -> Response:
 
 
 @router.post("/receive", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
-def receive(body: ReceiveIn, writer: WriterDep) -> Response:
+def receive(actor: StockMover, body: ReceiveIn, writer: WriterDep) -> Response:
     """Book stock arriving at a location."""
-    return _operate(body, writer)
+    return _operate(body, writer, actor)
 
 
 @router.post("/ship", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
-def ship(body: ShipIn, writer: WriterDep) -> Response:
+def ship(actor: StockMover, body: ShipIn, writer: WriterDep) -> Response:
     """Book stock leaving; never more than is available (on hand minus reserved)."""
-    return _operate(body, writer)
+    return _operate(body, writer, actor)
 
 
 @router.post("/transfer", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
-def transfer(body: TransferIn, writer: WriterDep) -> Response:
+def transfer(actor: StockMover, body: TransferIn, writer: WriterDep) -> Response:
     """Move stock between two locations, in one warehouse or across; both legs or neither."""
-    return _operate(body, writer)
+    return _operate(body, writer, actor)
 
 
 @router.post("/adjust", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
-def adjust(body: AdjustIn, writer: WriterDep) -> Response:
+def adjust(actor: StockMover, body: AdjustIn, writer: WriterDep) -> Response:
     """Correct on-hand by a signed delta, with a reason code."""
-    return _operate(body, writer)
+    return _operate(body, writer, actor)
 
 
 @router.post("/count", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
-def count(body: CountIn, writer: WriterDep) -> Response:
+def count(actor: StockMover, body: CountIn, writer: WriterDep) -> Response:
     """Record a physical count; the difference is booked and last_counted_at stamped."""
-    return _operate(body, writer)
+    return _operate(body, writer, actor)
 
 
 @router.post("/batch", status_code=201, response_model=BatchResult, responses=STOCK_ERRORS)
-def batch(body: BatchIn, writer: WriterDep, settings: SettingsDep) -> Response:
+def batch(actor: StockMover, body: BatchIn, writer: WriterDep, settings: SettingsDep) -> Response:
     """Many operations in one request: all applied, or none (every failing line is reported)."""
     if len(body.lines) > settings.max_batch_lines:
         raise ApiProblem(
@@ -88,7 +90,8 @@ def batch(body: BatchIn, writer: WriterDep, settings: SettingsDep) -> Response:
         )
 
     def work() -> BatchResult:
-        results = stock.apply_batch(writer.session, [line.command() for line in body.lines])
+        commands = [line.command() for line in body.lines]
+        results = stock.apply_batch(writer.session, commands, actor=actor)
         return BatchResult(
             lines=[
                 BatchLineResult(line=r.line, movements=[MovementRead.of(m) for m in r.movements])
@@ -101,6 +104,7 @@ def batch(body: BatchIn, writer: WriterDep, settings: SettingsDep) -> Response:
 
 @router.get("", response_model=PageOut[MovementRead])
 def list_movements(
+    actor: StockReader,
     request: Request,
     session: ReadSession,
     listing: Listing,
@@ -132,10 +136,12 @@ def list_movements(
         since=since,
         until=until,
     )
-    page = movements.list_movements(session, filters, listing.sort, listing.cursor, listing.limit)
+    page = movements.list_movements(
+        session, filters, listing.sort, listing.cursor, listing.limit, actor
+    )
     return page_out(request, page, [MovementRead.of(m) for m in page.items])
 
 
 @router.get("/{movement_id}", response_model=MovementRead)
-def get_movement(movement_id: uuid.UUID, session: ReadSession) -> MovementRead:
-    return MovementRead.of(movements.get_movement(session, movement_id))
+def get_movement(actor: StockReader, movement_id: uuid.UUID, session: ReadSession) -> MovementRead:
+    return MovementRead.of(movements.get_movement(session, movement_id, actor))

@@ -16,6 +16,7 @@ from stockroom.api.schemas.catalog import (
     ProductReplace,
 )
 from stockroom.api.schemas.common import PageOut, page_out
+from stockroom.api.security import CatalogReader, CatalogWriter
 from stockroom.api.versioning import IfMatch, etag, required_version, sent_version
 from stockroom.services import catalog
 
@@ -36,6 +37,7 @@ def _with_etag(response: Response, product: ProductRead) -> ProductRead:
 @router.get("", response_model=PageOut[ProductRead])
 def list_products(
     request: Request,
+    actor: CatalogReader,
     session: ReadSession,
     listing: Listing,
     q: Annotated[str | None, Query(max_length=100, description="Search SKU, name, barcode")] = None,
@@ -49,7 +51,7 @@ def list_products(
 
 
 @router.post("", status_code=201, response_model=ProductRead)
-def create_product(body: ProductCreate, writer: WriterDep) -> Response:
+def create_product(body: ProductCreate, actor: CatalogWriter, writer: WriterDep) -> Response:
     def work() -> ProductRead:
         return ProductRead.of(catalog.create_product(writer.session, body.model_dump()))
 
@@ -57,24 +59,34 @@ def create_product(body: ProductCreate, writer: WriterDep) -> Response:
 
 
 @router.get("/sku/{sku}", response_model=ProductRead)
-def get_product_by_sku(sku: str, session: ReadSession, response: Response) -> ProductRead:
+def get_product_by_sku(
+    sku: str, actor: CatalogReader, session: ReadSession, response: Response
+) -> ProductRead:
     return _with_etag(response, ProductRead.of(catalog.find_product(session, sku=sku)))
 
 
 @router.get("/barcode/{barcode}", response_model=ProductRead)
-def get_product_by_barcode(barcode: str, session: ReadSession, response: Response) -> ProductRead:
+def get_product_by_barcode(
+    barcode: str, actor: CatalogReader, session: ReadSession, response: Response
+) -> ProductRead:
     return _with_etag(response, ProductRead.of(catalog.find_product(session, barcode=barcode)))
 
 
 @router.get("/{product}", response_model=ProductRead)
-def get_product(product: ProductRef, session: ReadSession, response: Response) -> ProductRead:
+def get_product(
+    product: ProductRef, actor: CatalogReader, session: ReadSession, response: Response
+) -> ProductRead:
     """By id or by SKU."""
     return _with_etag(response, ProductRead.of(catalog.get_product(session, product)))
 
 
 @router.put("/{product}", response_model=ProductRead)
 def replace_product(
-    product: ProductRef, body: ProductReplace, writer: WriterDep, if_match: IfMatch = None
+    product: ProductRef,
+    body: ProductReplace,
+    actor: CatalogWriter,
+    writer: WriterDep,
+    if_match: IfMatch = None,
 ) -> Response:
     version = required_version(if_match, body.version)
     changes = body.model_dump(exclude={"version"})
@@ -88,7 +100,11 @@ def replace_product(
 
 @router.patch("/{product}", response_model=ProductRead)
 def update_product(
-    product: ProductRef, body: ProductPatch, writer: WriterDep, if_match: IfMatch = None
+    product: ProductRef,
+    body: ProductPatch,
+    actor: CatalogWriter,
+    writer: WriterDep,
+    if_match: IfMatch = None,
 ) -> Response:
     version = required_version(if_match, body.version)
     changes = patch_changes(body, NULLABLE_PRODUCT_FIELDS)
@@ -102,7 +118,7 @@ def update_product(
 
 @router.delete("/{product}", response_model=ProductRead)
 def deactivate_product(
-    product: ProductRef, writer: WriterDep, if_match: IfMatch = None
+    product: ProductRef, actor: CatalogWriter, writer: WriterDep, if_match: IfMatch = None
 ) -> Response:
     """Deactivates (soft delete): history stays, no new stock can be received."""
     version = sent_version(if_match, None)

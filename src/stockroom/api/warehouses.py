@@ -16,6 +16,7 @@ from stockroom.api.schemas.warehouses import (
     WarehousePatch,
     WarehouseRead,
 )
+from stockroom.api.security import CatalogReader, WarehouseWriter
 from stockroom.api.versioning import IfMatch, etag, required_version
 from stockroom.domain.movements import LocationType
 from stockroom.services import warehouses
@@ -25,14 +26,18 @@ router = APIRouter(tags=["warehouses"])
 
 @router.get("/warehouses", response_model=PageOut[WarehouseRead])
 def list_warehouses(
-    request: Request, session: ReadSession, listing: Listing, active: bool | None = True
+    actor: CatalogReader,
+    request: Request,
+    session: ReadSession,
+    listing: Listing,
+    active: bool | None = True,
 ) -> PageOut[WarehouseRead]:
     page = warehouses.list_warehouses(session, active, listing.sort, listing.cursor, listing.limit)
     return page_out(request, page, [WarehouseRead.of(w) for w in page.items])
 
 
 @router.post("/warehouses", status_code=201, response_model=WarehouseRead)
-def create_warehouse(body: WarehouseCreate, writer: WriterDep) -> Response:
+def create_warehouse(actor: WarehouseWriter, body: WarehouseCreate, writer: WriterDep) -> Response:
     def work() -> WarehouseRead:
         return WarehouseRead.of(warehouses.create_warehouse(writer.session, body.model_dump()))
 
@@ -42,7 +47,9 @@ def create_warehouse(body: WarehouseCreate, writer: WriterDep) -> Response:
 
 
 @router.get("/warehouses/{warehouse}", response_model=WarehouseRead)
-def get_warehouse(warehouse: str, session: ReadSession, response: Response) -> WarehouseRead:
+def get_warehouse(
+    actor: CatalogReader, warehouse: str, session: ReadSession, response: Response
+) -> WarehouseRead:
     """By code or by id."""
     found = WarehouseRead.of(warehouses.get_warehouse(session, warehouse))
     response.headers["ETag"] = etag(found.version)
@@ -51,7 +58,11 @@ def get_warehouse(warehouse: str, session: ReadSession, response: Response) -> W
 
 @router.patch("/warehouses/{warehouse}", response_model=WarehouseRead)
 def update_warehouse(
-    warehouse: str, body: WarehousePatch, writer: WriterDep, if_match: IfMatch = None
+    actor: WarehouseWriter,
+    warehouse: str,
+    body: WarehousePatch,
+    writer: WriterDep,
+    if_match: IfMatch = None,
 ) -> Response:
     """Change details, or set is_active=false to close it (it keeps its history)."""
     version = required_version(if_match, body.version)
@@ -67,6 +78,7 @@ def update_warehouse(
 
 @router.get("/locations", response_model=PageOut[LocationRead])
 def list_locations(
+    actor: CatalogReader,
     request: Request,
     session: ReadSession,
     listing: Listing,
@@ -82,7 +94,7 @@ def list_locations(
 
 
 @router.post("/locations", status_code=201, response_model=LocationRead)
-def create_location(body: LocationCreate, writer: WriterDep) -> Response:
+def create_location(actor: WarehouseWriter, body: LocationCreate, writer: WriterDep) -> Response:
     fields = body.model_dump(exclude={"warehouse"})
     fields["type"] = body.type.value
 
@@ -96,7 +108,9 @@ def create_location(body: LocationCreate, writer: WriterDep) -> Response:
 
 
 @router.get("/locations/{location:path}", response_model=LocationRead)
-def get_location(location: str, session: ReadSession, response: Response) -> LocationRead:
+def get_location(
+    actor: CatalogReader, location: str, session: ReadSession, response: Response
+) -> LocationRead:
     """By id (the WAREHOUSE/LOCATION form is accepted too, URL-encoded)."""
     found = LocationRead.of(warehouses.get_location(session, location))
     response.headers["ETag"] = etag(found.version)
@@ -105,7 +119,11 @@ def get_location(location: str, session: ReadSession, response: Response) -> Loc
 
 @router.patch("/locations/{location:path}", response_model=LocationRead)
 def update_location(
-    location: str, body: LocationPatch, writer: WriterDep, if_match: IfMatch = None
+    actor: WarehouseWriter,
+    location: str,
+    body: LocationPatch,
+    writer: WriterDep,
+    if_match: IfMatch = None,
 ) -> Response:
     version = required_version(if_match, body.version)
     changes = patch_changes(body, {"max_weight_kg", "max_volume_cm3"})

@@ -135,3 +135,15 @@ class ConcurrentChange(DomainError):
     """The row kept changing under a compare-and-set; trying again usually succeeds."""
 
     code = "concurrent_change"
+
+
+class Forbidden(DomainError):
+    """The actor is known but may not do this (a role or a warehouse scope says no)."""
+
+    code = "forbidden"
+
+
+class Unauthorized(DomainError):
+    """No valid credentials: missing, expired, tampered with or revoked."""
+
+    code = "unauthorized"

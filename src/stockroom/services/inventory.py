@@ -10,6 +10,7 @@ from stockroom.db.models import Product, StockBalance, Warehouse
 from stockroom.db.queries import inventory as queries
 from stockroom.db.queries.catalog import category_subtree_ids
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.domain.access import Actor
 from stockroom.domain.errors import NotFound
 from stockroom.services import references
 from stockroom.services.catalog import get_category
@@ -34,9 +35,16 @@ class InventoryFilter:
 
 
 def list_balances(
-    session: Session, filters: InventoryFilter, sort: str | None, cursor: str | None, limit: int
+    session: Session,
+    filters: InventoryFilter,
+    sort: str | None,
+    cursor: str | None,
+    limit: int,
+    actor: Actor | None = None,
 ) -> Page[StockBalance]:
     stmt = queries.balances_query()
+    if actor is not None and actor.warehouse_ids is not None:
+        stmt = stmt.where(StockBalance.warehouse_id.in_(actor.warehouse_ids))
     if filters.sku:
         stmt = stmt.where(
             StockBalance.product_id == references.product_by_sku(session, filters.sku).id
@@ -68,9 +76,13 @@ def list_balances(
     return paginate(session, stmt, keys, StockBalance.id, cursor, limit)
 
 
-def get_balance(session: Session, product_id: uuid.UUID, location_id: uuid.UUID) -> StockBalance:
+def get_balance(
+    session: Session, product_id: uuid.UUID, location_id: uuid.UUID, actor: Actor | None = None
+) -> StockBalance:
     product = references.product_by_id(session, product_id)
     location = references.location(session, str(location_id))
+    if actor is not None and not actor.may_use_warehouse(location.warehouse_id):
+        raise NotFound("location", location_id)
     stmt = queries.balances_query().where(
         StockBalance.product_id == product.id, StockBalance.location_id == location.id
     )
@@ -109,8 +121,13 @@ class Availability:
         return self.on_hand - self.reserved
 
 
-def availability(session: Session, sku: str, warehouse: str | None) -> Availability:
+def availability(
+    session: Session, sku: str, warehouse: str | None, actor: Actor | None = None
+) -> Availability:
+    """Per warehouse and in total, counting only the warehouses the actor may see."""
     product = references.product_by_sku(session, sku)
     warehouse_id = None if warehouse is None else get_warehouse(session, warehouse).id
     rows = queries.availability_by_warehouse(session, product.id, warehouse_id)
+    if actor is not None:
+        rows = [row for row in rows if actor.may_use_warehouse(row[0].id)]
     return Availability(product, [WarehouseAvailability(w, oh, rs) for w, oh, rs in rows])

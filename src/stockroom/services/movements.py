@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from stockroom.db.models import Location, Product, StockMovement
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.domain.access import Actor
 from stockroom.domain.errors import NotFound
 from stockroom.services import references
 from stockroom.services.warehouses import get_warehouse
@@ -39,9 +40,16 @@ def _movements_query() -> Select[StockMovement]:
 
 
 def list_movements(
-    session: Session, filters: MovementFilter, sort: str | None, cursor: str | None, limit: int
+    session: Session,
+    filters: MovementFilter,
+    sort: str | None,
+    cursor: str | None,
+    limit: int,
+    actor: Actor | None = None,
 ) -> Page[StockMovement]:
     stmt = _movements_query()
+    if actor is not None and actor.warehouse_ids is not None:
+        stmt = stmt.where(StockMovement.warehouse_id.in_(actor.warehouse_ids))
     if filters.sku:
         product = references.product_by_sku(session, filters.sku)
         stmt = stmt.where(StockMovement.product_id == product.id)
@@ -72,9 +80,17 @@ def list_movements(
     return paginate(session, stmt, keys, StockMovement.id, cursor, limit)
 
 
-def get_movement(session: Session, public_id: uuid.UUID) -> StockMovement:
+def get_movement(
+    session: Session, public_id: uuid.UUID, actor: Actor | None = None
+) -> StockMovement:
     stmt = _movements_query().where(StockMovement.public_id == public_id)
     movement = session.scalars(stmt).one_or_none()
-    if movement is None:
+    # Outside the actor's warehouses a movement does not exist, as far as they can tell.
+    outside = (
+        movement is not None
+        and actor is not None
+        and not actor.may_use_warehouse(movement.warehouse_id)
+    )
+    if movement is None or outside:
         raise NotFound("movement", public_id)
     return movement

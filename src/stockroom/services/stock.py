@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from stockroom.db.models import Location, Product, StockMovement
-from stockroom.domain.errors import DomainError, InvalidQuantity, RuleViolation
+from stockroom.domain.access import Actor
+from stockroom.domain.errors import DomainError, Forbidden, InvalidQuantity, RuleViolation
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.operations import (
     Adjust,
@@ -31,9 +32,11 @@ from stockroom.services.ledger import LedgerEntry
 
 @dataclass
 class _Lookups:
-    """Resolves each SKU and location once per request, however many lines name it."""
+    """Resolves each SKU and location once per request, however many lines name it, and
+    refuses locations outside the actor's warehouse scope."""
 
     session: Session
+    actor: Actor | None
     products: dict[str, Product] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
 
@@ -46,8 +49,16 @@ class _Lookups:
     def location(self, ref: str) -> Location:
         key = ref.upper()
         if key not in self.locations:
-            self.locations[key] = references.location(self.session, ref)
+            found = references.location(self.session, ref)
+            if self.actor is not None and not self.actor.may_use_warehouse(found.warehouse_id):
+                raise Forbidden(f"warehouse {found.warehouse.code} is outside your scope")
+            self.locations[key] = found
         return self.locations[key]
+
+    @property
+    def label(self) -> str | None:
+        """How the ledger names who did it (None: the system itself, e.g. demo data)."""
+        return None if self.actor is None else self.actor.label
 
 
 def _quantity(product: Product, value: Decimal, *, signed: bool = False) -> Decimal:
@@ -82,7 +93,7 @@ def _entry(
     )
 
 
-def _receive(look: _Lookups, op: Receive, actor: str | None) -> list[StockMovement]:
+def _receive(look: _Lookups, op: Receive) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     qty = _quantity(product, op.quantity)
     _check_inbound(product, location)
@@ -90,17 +101,17 @@ def _receive(look: _Lookups, op: Receive, actor: str | None) -> list[StockMoveme
     entry = _entry(
         MovementType.RECEIVE, product, location, qty, op.reference, unit_cost=cost, note=op.note
     )
-    return [ledger.post(look.session, entry, actor=actor)]
+    return [ledger.post(look.session, entry, actor=look.label)]
 
 
-def _ship(look: _Lookups, op: Ship, actor: str | None) -> list[StockMovement]:
+def _ship(look: _Lookups, op: Ship) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     qty = _quantity(product, op.quantity)
     entry = _entry(MovementType.SHIP, product, location, -qty, op.reference, note=op.note)
-    return [ledger.post(look.session, entry, actor=actor)]
+    return [ledger.post(look.session, entry, actor=look.label)]
 
 
-def _transfer(look: _Lookups, op: Transfer, actor: str | None) -> list[StockMovement]:
+def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
     product = look.product(op.sku)
     source, target = look.location(op.from_location), look.location(op.to_location)
     if source.id == target.id:
@@ -122,14 +133,14 @@ def _transfer(look: _Lookups, op: Transfer, actor: str | None) -> list[StockMove
         ledger.post(
             look.session,
             _entry(kind, product, where, amount, reference, note=op.note, correlation_id=link),
-            actor=actor,
+            actor=look.label,
         )
         for kind, where, amount in legs
     ]
     return sorted(posted, key=lambda m: m.type != MovementType.TRANSFER_OUT.value)
 
 
-def _adjust(look: _Lookups, op: Adjust, actor: str | None) -> list[StockMovement]:
+def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     delta = _quantity(product, op.delta, signed=True)
     if delta > 0:
@@ -143,10 +154,10 @@ def _adjust(look: _Lookups, op: Adjust, actor: str | None) -> list[StockMovement
         reason_code=op.reason_code.value,
         note=op.note,
     )
-    return [ledger.post(look.session, entry, actor=actor)]
+    return [ledger.post(look.session, entry, actor=look.label)]
 
 
-def _count(look: _Lookups, op: Count, actor: str | None) -> list[StockMovement]:
+def _count(look: _Lookups, op: Count) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     if op.counted < 0:
         raise InvalidQuantity(f"a count cannot be negative, got {op.counted}")
@@ -156,10 +167,10 @@ def _count(look: _Lookups, op: Count, actor: str | None) -> list[StockMovement]:
     if reference.type is None:
         reference = Reference(ReferenceType.COUNT.value, reference.id)
     entry = _entry(MovementType.COUNT, product, location, Decimal(0), reference, note=op.note)
-    return [ledger.post_count(look.session, entry, op.counted, actor=actor)]
+    return [ledger.post_count(look.session, entry, op.counted, actor=look.label)]
 
 
-Handler = Callable[[_Lookups, Any, str | None], list[StockMovement]]
+Handler = Callable[[_Lookups, Any], list[StockMovement]]
 
 _HANDLERS: dict[type, Handler] = {
     Receive: _receive,
@@ -170,10 +181,12 @@ _HANDLERS: dict[type, Handler] = {
 }
 
 
-def apply(session: Session, op: StockOperation, *, actor: str | None = None) -> list[StockMovement]:
+def apply(
+    session: Session, op: StockOperation, *, actor: Actor | None = None
+) -> list[StockMovement]:
     """Carry out one operation; returns the ledger rows it wrote (two for a transfer)."""
     handler = _HANDLERS[type(op)]
-    return handler(_Lookups(session), op, actor)
+    return handler(_Lookups(session, actor), op)
 
 
 def _places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Location]]:
@@ -209,10 +222,10 @@ class BatchRejected(DomainError):
 
 
 def apply_batch(
-    session: Session, ops: list[StockOperation], *, actor: str | None = None
+    session: Session, ops: list[StockOperation], *, actor: Actor | None = None
 ) -> list[LineResult]:
     """All lines or none. On failure every failing line is reported, not only the first."""
-    look = _Lookups(session)
+    look = _Lookups(session, actor)
     # Lines run in the order given, so two batches could name the same balances in
     # opposite orders; locking them all up front, in one fixed order, rules out deadlock.
     ledger.lock_balances(session, _places(look, ops))
@@ -220,7 +233,7 @@ def apply_batch(
     for number, op in enumerate(ops, start=1):
         savepoint = session.begin_nested()
         try:
-            movements = _HANDLERS[type(op)](look, op, actor)
+            movements = _HANDLERS[type(op)](look, op)
         except DomainError as error:
             savepoint.rollback()
             results.append(LineResult(number, [], error))

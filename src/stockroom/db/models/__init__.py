@@ -1,5 +1,15 @@
 """All tables; importing this package registers them on ``Base.metadata``."""
 
+from stockroom.db.models.audit import AuditEntry, AuditHead
+from stockroom.db.models.auth import (
+    ApiKey,
+    AuthSession,
+    RefreshToken,
+    SystemSetting,
+    User,
+    api_key_warehouses,
+    user_warehouses,
+)
 from stockroom.db.models.base import Base
 from stockroom.db.models.catalog import Category, Product, Unit
 from stockroom.db.models.idempotency import IdempotencyRecord
@@ -8,14 +18,23 @@ from stockroom.db.models.stock import StockBalance, StockMovement
 from stockroom.db.models.warehouses import Location, Warehouse
 
 __all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "AuditHead",
+    "AuthSession",
     "Base",
     "Category",
     "IdempotencyRecord",
     "Location",
     "OutboxEvent",
     "Product",
+    "RefreshToken",
     "StockBalance",
     "StockMovement",
+    "SystemSetting",
     "Unit",
+    "User",
     "Warehouse",
+    "api_key_warehouses",
+    "user_warehouses",
 ]

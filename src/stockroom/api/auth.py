@@ -1,0 +1,84 @@
+"""/auth and /me: sign up, log in, refresh, log out, the current user, password change."""
+
+from fastapi import APIRouter, Response
+
+from stockroom.api.deps import PasswordsDep, ReadSession, SettingsDep
+from stockroom.api.idempotency import WriterDep
+from stockroom.api.schemas.access import (
+    LogIn,
+    PasswordChange,
+    RefreshIn,
+    SignUp,
+    TokenPair,
+    UserRead,
+)
+from stockroom.api.security import PUBLIC, Authenticated
+from stockroom.domain.access import Role
+from stockroom.services import auth, users
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/signup", status_code=201, response_model=UserRead, dependencies=[PUBLIC])
+def sign_up(body: SignUp, writer: WriterDep, passwords: PasswordsDep) -> Response:
+    """The first user of an empty system becomes admin; later ones need self-registration
+    to be enabled by an admin, and start as viewers."""
+    new = users.NewUser(body.email, body.name, body.password, Role.VIEWER)
+
+    def work() -> UserRead:
+        return UserRead.of(users.sign_up(writer.session, passwords, new))
+
+    return writer.run(work, body=body, status_code=201)
+
+
+@router.post("/auth/login", response_model=TokenPair, dependencies=[PUBLIC])
+def log_in(
+    body: LogIn, writer: WriterDep, settings: SettingsDep, passwords: PasswordsDep
+) -> Response:
+    """Exchange email and password for a short-lived access token and a refresh token."""
+
+    def work() -> TokenPair:
+        tokens = auth.login(writer.session, settings, passwords, body.email, body.password)
+        return TokenPair.of(tokens)
+
+    return writer.run(work, idempotent=False)
+
+
+@router.post("/auth/refresh", response_model=TokenPair, dependencies=[PUBLIC])
+def refresh(body: RefreshIn, writer: WriterDep, settings: SettingsDep) -> Response:
+    """Trade a refresh token for a new pair. Each refresh token works once; presenting a
+    used one again revokes the whole login session."""
+    return writer.run(
+        lambda: TokenPair.of(auth.refresh(writer.session, settings, body.refresh_token)),
+        idempotent=False,
+        commit_on_error=True,
+    )
+
+
+@router.post("/auth/logout", status_code=204)
+def log_out(actor: Authenticated, writer: WriterDep) -> Response:
+    """End this login session: its access and refresh tokens stop working at once."""
+
+    def work() -> None:
+        auth.logout(writer.session, actor)
+
+    return writer.run(work)
+
+
+@router.get("/me", response_model=UserRead)
+def get_me(actor: Authenticated, session: ReadSession) -> UserRead:
+    return UserRead.of(users.me(session, actor))
+
+
+@router.post("/me/password", status_code=204)
+def change_password(
+    body: PasswordChange, actor: Authenticated, writer: WriterDep, passwords: PasswordsDep
+) -> Response:
+    """Change your password; every other login session of yours ends."""
+
+    def work() -> None:
+        users.change_password(
+            writer.session, passwords, actor, body.current_password, body.new_password
+        )
+
+    return writer.run(work)

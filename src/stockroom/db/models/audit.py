@@ -1,0 +1,46 @@
+"""The audit trail: one append-only, hash-chained row per change."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stockroom.db.models.base import Base
+from stockroom.db.types import BigId, UtcDateTime, utcnow
+
+
+class AuditEntry(Base):
+    """``hash`` = SHA-256 of the previous row's hash and this row's content, so editing or
+    deleting any row breaks the chain from there on (``stockroom verify`` names it)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        Index("ix_audit_log_actor", "actor", "id"),
+        Index("ix_audit_log_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(160))
+    actor_name: Mapped[str | None] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(32))
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The end of the chain (one row). Appending locks it, so the chain never forks, and
+    it lets verify notice rows removed from the end."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,147 @@
+"""Logging in and out, rotating refresh tokens, and telling who a request acts for."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from stockroom.config import Settings
+from stockroom.db.models import ApiKey, AuthSession, RefreshToken, User
+from stockroom.db.queries import auth as queries
+from stockroom.db.types import utcnow
+from stockroom.domain.access import Actor, Role
+from stockroom.domain.errors import RuleViolation, Unauthorized
+from stockroom.services import credentials
+from stockroom.services.credentials import Passwords
+
+# An API key's last_used_at is written at most this often, not on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int  # seconds the access token lives
+
+
+def check_password_strength(password: str, email: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuleViolation(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if password.strip().lower() == email.strip().lower():
+        raise RuleViolation("the password must not be the email address")
+
+
+def login(
+    session: Session, settings: Settings, passwords: Passwords, email: str, password: str
+) -> Tokens:
+    """Same answer, and the same work, for an unknown email and a wrong password."""
+    user = queries.user_by_email(session, email)
+    valid = passwords.verify(user.password_hash if user else None, password)
+    if user is None or not valid or not user.is_active:
+        raise Unauthorized("email or password is wrong")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+    login_session = AuthSession(user_id=user.id)
+    session.add(login_session)
+    session.flush()
+    return _issue(session, settings, user, login_session)
+
+
+def refresh(session: Session, settings: Settings, refresh_token: str) -> Tokens:
+    """Trade a refresh token for new tokens. A token is good once: showing a used one
+    again means it was stolen (or leaked), so its whole login session is revoked."""
+    stored = queries.refresh_token_by_hash(session, credentials.digest(refresh_token))
+    if stored is None:
+        raise Unauthorized("unknown refresh token")
+    login_session = queries.session_by_id(session, stored.session_id)
+    assert login_session is not None
+    if login_session.revoked_at is not None:
+        raise Unauthorized("this login session was revoked; log in again")
+    if stored.used_at is not None:
+        revoke(login_session, "refresh token reused")
+        raise Unauthorized("refresh token reused: the session is revoked; log in again")
+    if stored.expires_at <= utcnow():
+        raise Unauthorized("the refresh token has expired; log in again")
+    user = session.get(User, login_session.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("the account is deactivated")
+    stored.used_at = utcnow()
+    return _issue(session, settings, user, login_session)
+
+
+def logout(session: Session, actor: Actor) -> None:
+    if actor.session_id is None:
+        raise RuleViolation("API keys have no session to log out of; revoke the key instead")
+    login_session = queries.live_session(session, actor.session_id)
+    if login_session is not None:
+        revoke(login_session, "logout")
+        session.flush()
+
+
+def revoke(login_session: AuthSession, reason: str) -> None:
+    login_session.revoked_at = utcnow()
+    login_session.revoked_reason = reason
+
+
+def _issue(session: Session, settings: Settings, user: User, login: AuthSession) -> Tokens:
+    secret = credentials.new_secret()
+    session.add(
+        RefreshToken(
+            session_id=login.id,
+            token_hash=credentials.digest(secret),
+            expires_at=credentials.refresh_expiry(settings),
+        )
+    )
+    session.flush()
+    access = credentials.issue_access_token(settings, user.public_id, login.public_id)
+    return Tokens(access, secret, settings.access_token_minutes * 60)
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    actor: Actor
+    # Set when an API key's last_used_at is stale: the caller records the use separately,
+    # so that reads stay reads (see touch_api_key).
+    stale_api_key_id: int | None = None
+
+
+def authenticate(session: Session, settings: Settings, token: str) -> Authenticated:
+    """The actor behind a bearer token: an API key (``srk_…``) or a JWT access token."""
+    if credentials.api_key_prefix(token) is not None:
+        return _api_key_actor(session, token)
+    claims = credentials.read_access_token(settings, token)
+    if queries.live_session(session, claims.session_id) is None:
+        raise Unauthorized("this login session has ended; log in again")
+    user = queries.user_by_public_id(session, claims.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("the account is deactivated")
+    return Authenticated(user_actor(user, claims.session_id))
+
+
+def user_actor(user: User, session_id: uuid.UUID | None = None) -> Actor:
+    scope = frozenset(w.id for w in user.warehouses) or None
+    return Actor("user", user.public_id, user.email, Role(user.role), scope, session_id)
+
+
+def _api_key_actor(session: Session, key: str) -> Authenticated:
+    prefix = credentials.api_key_prefix(key)
+    assert prefix is not None
+    found = queries.api_key_by_prefix(session, prefix)
+    if found is None or not credentials.same_digest(found.key_hash, key):
+        raise Unauthorized("the API key is not valid")
+    if found.revoked_at is not None:
+        raise Unauthorized("the API key was revoked")
+    last = found.last_used_at
+    stale = last is None or utcnow() - last > LAST_USED_RESOLUTION
+    scope = frozenset(w.id for w in found.warehouses) or None
+    actor = Actor("api_key", found.public_id, found.name, Role(found.role), scope)
+    return Authenticated(actor, found.id if stale else None)
+
+
+def touch_api_key(session: Session, api_key_id: int) -> None:
+    """Record that a key was just used (at most once a minute per key)."""
+    session.execute(update(ApiKey).where(ApiKey.id == api_key_id).values(last_used_at=utcnow()))
