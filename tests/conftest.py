@@ -86,7 +86,7 @@ def db(database: Database) -> Iterator[Database]:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(
-            text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :h)"),
+            text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
             {"h": "0" * 64},
         )
         seeded = ", ".join(f"'{code}'" for code in SEEDED_UNITS)

@@ -8,6 +8,7 @@ import uvicorn
 
 from stockroom.config import get_settings
 from stockroom.db import migrate
+from stockroom.db.audit import verify_chain
 from stockroom.db.engine import Database, make_engine
 from stockroom.domain.access import Role
 from stockroom.domain.errors import DomainError
@@ -71,17 +72,24 @@ def demo() -> None:
 
 @app.command()
 def verify() -> None:
-    """Recompute every balance from the ledger; exit 1 if any differs."""
+    """Recompute every balance from the ledger and check the audit hash chain; exit 1 if
+    anything is off, naming each balance or audit row."""
     database = _database()
     with database.session(write=False) as session:
         mismatches = find_mismatches(session)
+        breaks = verify_chain(session)
     database.dispose()
     for mismatch in mismatches:
         typer.echo(f"MISMATCH {mismatch.describe()}", err=True)
+    for chain_break in breaks:
+        typer.echo(f"TAMPERED {chain_break.describe()}", err=True)
     if mismatches:
         typer.echo(f"{len(mismatches)} balance(s) disagree with the ledger", err=True)
+    if breaks:
+        typer.echo(f"{len(breaks)} problem(s) in the audit chain", err=True)
+    if mismatches or breaks:
         raise typer.Exit(1)
-    typer.echo("ok: every balance equals the sum of its ledger rows")
+    typer.echo("ok: every balance equals the sum of its ledger rows; the audit chain is intact")
 
 
 @users_app.command("create-admin")

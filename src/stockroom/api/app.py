@@ -5,6 +5,7 @@ from fastapi.routing import APIRoute
 
 from stockroom import __version__
 from stockroom.api import (
+    audit,
     auth,
     categories,
     errors,
@@ -51,20 +52,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.passwords = Passwords(settings)
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, products, categories, warehouses, inventory, movements, users):
+    routers = (auth, products, categories, warehouses, inventory, movements, users, audit)
+    _declare_permissions([*(m.router for m in routers), health.router])
+    for module in routers:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
-    _declare_permissions(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulBytes)
     app.add_middleware(RequestId)
     return app
 
 
-def _declare_permissions(app: FastAPI) -> None:
+def _declare_permissions(routers: list[APIRouter]) -> None:
     """Every route must say what it needs; it is published as ``x-permission``."""
-    for route in app.routes:
+    for route in (r for router in routers for r in router.routes):
         if not isinstance(route, APIRoute):
             continue
         mark = route_permission(route)

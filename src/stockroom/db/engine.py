@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockroom.config import Settings
+from stockroom.db import audit
 
 # Execution option asking SQLite to take the write lock when the transaction begins.
 BEGIN_IMMEDIATE = "stockroom_begin_immediate"
@@ -58,6 +59,8 @@ class Database:
         self.reader = sessionmaker(engine, expire_on_commit=False)
         writer_engine = engine.execution_options(**{BEGIN_IMMEDIATE: True})
         self.writer = sessionmaker(writer_engine, expire_on_commit=False)
+        # Every change made through a writing session lands in the audit trail.
+        audit.install(self.writer)
 
     def session(self, *, write: bool) -> Session:
         return self.writer() if write else self.reader()

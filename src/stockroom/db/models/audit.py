@@ -12,13 +12,17 @@ from stockroom.db.types import BigId, UtcDateTime, utcnow
 
 class AuditEntry(Base):
     """``hash`` = SHA-256 of the previous row's hash and this row's content, so editing or
-    deleting any row breaks the chain from there on (``stockroom verify`` names it)."""
+    deleting any row breaks the chain from there on (``stockroom verify`` names it).
+
+    Rows are inserted as changes are flushed and sealed (``seq``, ``prev_hash``, ``hash``)
+    when their transaction commits; a rolled-back savepoint takes its rows with it."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_entity", "entity_type", "entity_id"),
         Index("ix_audit_log_actor", "actor", "id"),
         Index("ix_audit_log_created_at", "created_at"),
+        Index("uq_audit_log_seq", "seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -31,8 +35,10 @@ class AuditEntry(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     request_id: Mapped[str | None] = mapped_column(String(64))
     client_ip: Mapped[str | None] = mapped_column(String(64))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    # Position in the chain, assigned at commit under the head lock (ids may commit out of order).
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(Base):
@@ -42,5 +48,5 @@ class AuditHead(Base):
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))

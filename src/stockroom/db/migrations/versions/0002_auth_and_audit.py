@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("last_id", sa.BigInteger(), nullable=False),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
         sa.Column("last_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
@@ -31,10 +31,10 @@ def upgrade() -> None:
         sa.table(
             "audit_head",
             sa.column("id", sa.Integer()),
-            sa.column("last_id", sa.BigInteger()),
+            sa.column("last_seq", sa.BigInteger()),
             sa.column("last_hash", sa.String()),
         ),
-        [{"id": 1, "last_id": 0, "last_hash": "0" * 64}],
+        [{"id": 1, "last_seq": 0, "last_hash": "0" * 64}],
     )
     op.create_table(
         "audit_log",
@@ -48,14 +48,16 @@ def upgrade() -> None:
         sa.Column("changes", sa.JSON(), nullable=False),
         sa.Column("request_id", sa.String(length=64), nullable=True),
         sa.Column("client_ip", sa.String(length=64), nullable=True),
-        sa.Column("prev_hash", sa.String(length=64), nullable=False),
-        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=True),
+        sa.Column("prev_hash", sa.String(length=64), nullable=True),
+        sa.Column("hash", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index("ix_audit_log_actor", ["actor", "id"], unique=False)
         batch_op.create_index("ix_audit_log_created_at", ["created_at"], unique=False)
         batch_op.create_index("ix_audit_log_entity", ["entity_type", "entity_id"], unique=False)
+        batch_op.create_index("uq_audit_log_seq", ["seq"], unique=True)
 
     op.create_table(
         "system_settings",
@@ -189,6 +191,7 @@ def downgrade() -> None:
     op.drop_table("users")
     op.drop_table("system_settings")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("uq_audit_log_seq")
         batch_op.drop_index("ix_audit_log_entity")
         batch_op.drop_index("ix_audit_log_created_at")
         batch_op.drop_index("ix_audit_log_actor")

@@ -1,0 +1,235 @@
+"""The audit trail, written by the session itself so that no change can forget it.
+
+After every flush, each created, changed or deleted row of an audited table becomes an
+``audit_log`` row in the same transaction (with the changed fields, before and after).
+When the transaction commits, its rows are *sealed*: under a lock on the one
+``audit_head`` row they get the next chain positions and their hashes, each covering the
+previous row's hash. Editing, inserting or deleting any row afterwards breaks the chain,
+and ``verify_chain`` names the first row where it breaks.
+"""
+
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.base import NO_VALUE
+
+from stockroom.db.models import (
+    AuditEntry,
+    AuditHead,
+    AuthSession,
+    IdempotencyRecord,
+    OutboxEvent,
+    RefreshToken,
+    StockMovement,
+)
+from stockroom.db.types import utcnow
+from stockroom.domain.access import RequestContext
+
+GENESIS = "0" * 64
+# Operational rows that are not business records, or that hold secrets.
+NOT_AUDITED = (AuditEntry, AuditHead, IdempotencyRecord, OutboxEvent, RefreshToken)
+SECRET_FIELDS = {"password_hash", "key_hash", "token_hash"}
+REDACTED = "[redacted]"
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Audit every session this factory makes."""
+    event.listen(factory, "after_flush", _record_changes)
+    event.listen(factory, "before_commit", _seal)
+
+
+def _record_changes(session: Session, _flush_context: Any) -> None:
+    context: RequestContext = session.info.get("context") or RequestContext()
+    candidates = [
+        _entry(obj, action, context)
+        for objects, action in (
+            (session.new, "create"),
+            (session.dirty, "update"),
+            (session.deleted, "delete"),
+        )
+        for obj in objects
+        if not isinstance(obj, NOT_AUDITED)
+    ]
+    rows = [row for row in candidates if row is not None]
+    if rows:
+        session.execute(insert(AuditEntry), rows)
+
+
+def _entry(obj: Any, action: str, context: RequestContext) -> dict[str, Any] | None:
+    changes = _changes(obj, action)
+    if action == "update" and not changes:
+        return None  # touched but not changed
+    actor = context.actor
+    return {
+        "created_at": utcnow(),
+        "actor": None if actor is None else actor.label,
+        "actor_name": None if actor is None else actor.name,
+        "action": _action(obj, action),
+        "entity_type": _snake(type(obj).__name__),
+        "entity_id": _entity_id(obj),
+        "changes": changes,
+        "request_id": context.request_id,
+        "client_ip": context.client_ip,
+    }
+
+
+def _snake(name: str) -> str:
+    """StockMovement -> stock_movement."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _action(obj: Any, action: str) -> str:
+    """Stock movements are named for what they did (receive, ship...)."""
+    if isinstance(obj, StockMovement):
+        return str(obj.type).lower()
+    if isinstance(obj, AuthSession):
+        return "login" if action == "create" else "logout"
+    return action
+
+
+def _entity_id(obj: Any) -> str:
+    for name in ("public_id", "code", "key"):
+        value = getattr(obj, name, None)
+        if value is not None:
+            return str(value)
+    return str(inspect(obj).identity)
+
+
+def _changes(obj: Any, action: str) -> dict[str, Any]:
+    """``{field: [before, after]}`` for the columns that changed (all of them on create)."""
+    state = inspect(obj)
+    found: dict[str, Any] = _collection_changes(state, action)
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if action == "update" and not history.has_changes():
+            continue
+        before = history.deleted[0] if history.deleted else None
+        after = (history.added or history.unchanged or [None])[0]
+        if action == "create":
+            before = None
+        if action == "delete":
+            before, after = after, None
+        if before is NO_VALUE:
+            before = None
+        if attr.key in SECRET_FIELDS:
+            before, after = (REDACTED if before else None), (REDACTED if after else None)
+        found[attr.key] = [_plain(before), _plain(after)]
+    return found
+
+
+def _collection_changes(state: Any, action: str) -> dict[str, Any]:
+    """Many-to-many links (a user's warehouse scope) as sorted lists of ids or codes."""
+    found: dict[str, Any] = {}
+    for rel in state.mapper.relationships:
+        if rel.secondary is None:
+            continue
+        history = state.attrs[rel.key].history
+        if action == "update" and not history.has_changes():
+            continue
+        now = sorted(_entity_id(o) for o in [*history.unchanged, *history.added])
+        was = sorted(_entity_id(o) for o in [*history.unchanged, *history.deleted])
+        found[rel.key] = [None if action == "create" else was, None if action == "delete" else now]
+    return found
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _seal(session: Session) -> None:
+    """Chain this transaction's audit rows, under the head lock, just before commit."""
+    session.flush()
+    # Other transactions' unsealed rows are invisible here (not committed): these are ours.
+    rows = session.execute(
+        select(*HASHED_COLUMNS, AuditEntry.id)
+        .where(AuditEntry.seq.is_(None))
+        .order_by(AuditEntry.id)
+    ).all()
+    if not rows:
+        return
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
+    seq, previous = head.last_seq, head.last_hash
+    for row in rows:
+        seq += 1
+        digest = chain_hash(previous, seq, row)
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.id == row.id)
+            .values(seq=seq, prev_hash=previous, hash=digest)
+        )
+        previous = digest
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(last_seq=seq, last_hash=previous)
+    )
+
+
+# What a row's hash covers (besides its position and the previous hash).
+HASHED_COLUMNS = (
+    AuditEntry.created_at,
+    AuditEntry.actor,
+    AuditEntry.actor_name,
+    AuditEntry.action,
+    AuditEntry.entity_type,
+    AuditEntry.entity_id,
+    AuditEntry.changes,
+    AuditEntry.request_id,
+    AuditEntry.client_ip,
+)
+
+
+def chain_hash(previous: str, seq: int, row: Any) -> str:
+    """``row`` is an AuditEntry or a result row with the HASHED_COLUMNS."""
+    content = {column.key: getattr(row, column.key) for column in HASHED_COLUMNS}
+    content["seq"] = seq
+    content["created_at"] = row.created_at.isoformat()
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{previous}\n{canonical}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    row_id: int | None
+    seq: int | None
+    problem: str
+
+    def describe(self) -> str:
+        where = f"audit row id={self.row_id} (seq {self.seq})" if self.row_id else "audit log"
+        return f"{where}: {self.problem}"
+
+
+def verify_chain(session: Session) -> list[ChainBreak]:
+    """Walk the chain in order; report each row whose links or content do not hold."""
+    breaks: list[ChainBreak] = []
+    expected_seq, previous = 1, GENESIS
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq, AuditEntry.id)).scalars()
+    for row in rows:
+        if row.seq is None:
+            breaks.append(ChainBreak(row.id, None, "row was never sealed (inserted by hand?)"))
+            continue
+        if row.seq != expected_seq:
+            breaks.append(
+                ChainBreak(row.id, row.seq, f"rows {expected_seq}..{row.seq - 1} are missing")
+            )
+        elif row.prev_hash != previous:
+            breaks.append(ChainBreak(row.id, row.seq, "does not link to the row before it"))
+        if row.hash != chain_hash(row.prev_hash or "", row.seq, row):
+            breaks.append(ChainBreak(row.id, row.seq, "content was changed after it was written"))
+        expected_seq, previous = row.seq + 1, row.hash or ""
+    head = session.get(AuditHead, 1)
+    if head is None or head.last_seq != expected_seq - 1 or head.last_hash != previous:
+        breaks.append(ChainBreak(None, None, "the newest rows were removed (head mismatch)"))
+    return breaks
