@@ -94,9 +94,9 @@ def domain_problem(error: domain.DomainError, instance: str | None = None) -> JS
 
 def _status_of(error: domain.DomainError) -> int:
     if isinstance(error, BatchRejected):
-        failed = [r.error for r in error.results if r.error is not None]
-        conflicts = all(_status_of(e) == 409 for e in failed)
-        return 409 if conflicts else 422
+        # One kind of failure keeps its status (all short: 409, all forbidden: 403).
+        statuses = {_status_of(r.error) for r in error.results if r.error is not None}
+        return statuses.pop() if len(statuses) == 1 else 422
     for kind in type(error).__mro__:
         if kind in STATUS_OF:
             return STATUS_OF[kind]
