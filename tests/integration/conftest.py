@@ -19,7 +19,7 @@ from stockroom.domain.access import Role
 from stockroom.services import users
 from stockroom.services.credentials import Passwords
 
-PASSWORD = "correct horse battery"  # noqa: S105 - a test account
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
