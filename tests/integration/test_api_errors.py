@@ -11,6 +11,7 @@ from stockroom.config import Settings
 from stockroom.db.engine import Database
 from stockroom.db.models import OutboxEvent, Product, StockBalance, StockMovement
 from stockroom.services import ledger
+from support.api import assert_problem
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -38,15 +39,6 @@ def stocked(client: TestClient, world: Database) -> Database:
 
 def ship(client: TestClient, **body: Any) -> Any:
     return client.post(f"{API}/movements/ship", json=body)
-
-
-def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    problem: dict[str, Any] = response.json()
-    assert (problem["status"], problem["code"]) == (status, code)
-    assert problem["detail"]
-    return problem
 
 
 def test_malformed_json_is_400(client: TestClient, stocked: Database) -> None:

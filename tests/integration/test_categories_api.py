@@ -2,9 +2,10 @@
 
 from typing import Any
 
-import httpx2
 import pytest
 from fastapi.testclient import TestClient
+
+from support.api import assert_problem
 
 API = "/api/v1"
 CATEGORIES = f"{API}/categories"
@@ -17,15 +18,6 @@ def create(client: TestClient, name: str, parent_id: str | None = None) -> dict[
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
-
-
-def assert_problem(response: httpx2.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    assert problem["code"] == code
-    return problem
 
 
 def names(client: TestClient, **params: Any) -> list[str]:

@@ -9,10 +9,14 @@ from stockroom.api import (
     auth,
     categories,
     errors,
+    headers,
     health,
     inventory,
+    methods,
     movements,
+    openapi,
     products,
+    ratelimit,
     users,
     warehouses,
 )
@@ -51,16 +55,23 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database or Database(make_engine(settings))
     app.state.passwords = Passwords(settings)
     errors.install(app)
+    ratelimit.install(app, settings)
     api = APIRouter(prefix=API_PREFIX)
     routers = (auth, products, categories, warehouses, inventory, movements, users, audit)
     _declare_permissions([*(m.router for m in routers), health.router])
+    allowed = methods.AllowedMethods()
     for module in routers:
         api.include_router(module.router)
+        allowed.add(API_PREFIX, module.router.routes)
     app.include_router(api)
     app.include_router(health.router)
+    allowed.add("", health.router.routes)
+    methods.install(app, allowed)
+    openapi.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulBytes)
     app.add_middleware(RequestId)
+    headers.install(app, settings.cors_origins)  # last added = outermost: sees the replies above
     return app
 
 

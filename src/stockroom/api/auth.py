@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response
 
 from stockroom.api.deps import PasswordsDep, ReadSession, SettingsDep
 from stockroom.api.idempotency import WriterDep
+from stockroom.api.ratelimit import LOGIN_RATE_LIMIT
 from stockroom.api.schemas.access import (
     LogIn,
     PasswordChange,
@@ -19,7 +20,13 @@ from stockroom.services import auth, users
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/signup", status_code=201, response_model=UserRead, dependencies=[PUBLIC])
+@router.post(
+    "/auth/signup",
+    status_code=201,
+    response_model=UserRead,
+    dependencies=[PUBLIC],
+    responses={403: {"description": "Self-registration is off and the system has users"}},
+)
 def sign_up(body: SignUp, writer: WriterDep, passwords: PasswordsDep) -> Response:
     """The first user of an empty system becomes admin; later ones need self-registration
     to be enabled by an admin, and start as viewers."""
@@ -31,7 +38,12 @@ def sign_up(body: SignUp, writer: WriterDep, passwords: PasswordsDep) -> Respons
     return writer.run(work, body=body, status_code=201)
 
 
-@router.post("/auth/login", response_model=TokenPair, dependencies=[PUBLIC])
+@router.post(
+    "/auth/login",
+    response_model=TokenPair,
+    dependencies=[PUBLIC, LOGIN_RATE_LIMIT],
+    responses={401: {"description": "Unknown email, wrong password or inactive user"}},
+)
 def log_in(
     body: LogIn, writer: WriterDep, settings: SettingsDep, passwords: PasswordsDep
 ) -> Response:
@@ -44,7 +56,12 @@ def log_in(
     return writer.run(work, idempotent=False)
 
 
-@router.post("/auth/refresh", response_model=TokenPair, dependencies=[PUBLIC])
+@router.post(
+    "/auth/refresh",
+    response_model=TokenPair,
+    dependencies=[PUBLIC],
+    responses={401: {"description": "Unknown, expired, revoked or reused refresh token"}},
+)
 def refresh(body: RefreshIn, writer: WriterDep, settings: SettingsDep) -> Response:
     """Trade a refresh token for a new pair. Each refresh token works once; presenting a
     used one again revokes the whole login session."""

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from stockroom.api import methods
 from stockroom.db.queries.pagination import InvalidListRequest
 from stockroom.domain import errors as domain
 from stockroom.domain.quantities import format_quantity
@@ -162,9 +163,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        response = problem(exc.status_code, code, str(exc.detail), request.url.path)
+        detail = str(exc.detail)
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+            # FastAPI's answer to a body it could not decode (not UTF-8, nested too deep):
+            # the same refusal as any other unreadable JSON.
+            code, detail = "malformed_json", "the request body is not valid JSON"
+        response = problem(exc.status_code, code, detail, request.url.path)
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405 and (allow := methods.allow_header(request.scope)):
+            response.headers["Allow"] = allow
         return response
 
     @app.exception_handler(StaleDataError)

@@ -26,6 +26,8 @@ from stockroom.db.types import utcnow
 from stockroom.domain.errors import DomainError
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+# Whose key it is when nobody signed in (sign-up, the first admin).
+ANONYMOUS = "anonymous"
 
 
 class Writer:
@@ -47,11 +49,13 @@ class Writer:
         ``idempotent=False`` ignores the key (replies carrying secrets are never stored);
         ``commit_on_error`` keeps what the work wrote before it refused (a revocation).
         """
-        self.session.info["context"] = request_context(self.request)
+        context = request_context(self.request)
+        self.session.info["context"] = context
         record = None
         if self.key is not None and idempotent:
+            owner = context.actor.label if context.actor else ANONYMOUS
             fingerprint = self._fingerprint(body)
-            stored, record = self._claim(fingerprint)
+            stored, record = self._claim(owner, fingerprint)
             if stored is not None:
                 return self._replay(stored, fingerprint)
         try:
@@ -80,21 +84,22 @@ class Writer:
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     def _claim(
-        self, fingerprint: str
+        self, owner: str, fingerprint: str
     ) -> tuple[IdempotencyRecord, None] | tuple[None, IdempotencyRecord]:
         """Insert the key row first: (None, new row), or (stored row, None) if it is taken."""
         assert self.key is not None
         self.session.execute(
             delete(IdempotencyRecord).where(
+                IdempotencyRecord.owner == owner,
                 IdempotencyRecord.key == self.key,
                 IdempotencyRecord.created_at < utcnow() - self.ttl,
             )
         )
-        stored = self._find()
+        stored = self._find(owner)
         if stored is not None:
             return stored, None
         record = IdempotencyRecord(
-            key=self.key, fingerprint=fingerprint, status_code=0, response_body=""
+            owner=owner, key=self.key, fingerprint=fingerprint, status_code=0, response_body=""
         )
         self.session.add(record)
         try:
@@ -102,13 +107,15 @@ class Writer:
         except IntegrityError:
             # Another request with this key committed meanwhile: answer with its response.
             self.session.rollback()
-            stored = self._find()
+            stored = self._find(owner)
             assert stored is not None
             return stored, None
         return None, record
 
-    def _find(self) -> IdempotencyRecord | None:
-        stmt = select(IdempotencyRecord).where(IdempotencyRecord.key == self.key)
+    def _find(self, owner: str) -> IdempotencyRecord | None:
+        stmt = select(IdempotencyRecord).where(
+            IdempotencyRecord.owner == owner, IdempotencyRecord.key == self.key
+        )
         return self.session.scalars(stmt).one_or_none()
 
     def _replay(self, stored: IdempotencyRecord, fingerprint: str) -> Response:
@@ -139,7 +146,9 @@ def get_writer(
         Header(
             min_length=1,
             max_length=255,
-            description="Retry-safe key: the same key and request is done once",
+            pattern=r"^[!-~]+$",
+            description="Retry-safe key, printable ASCII without spaces (a UUID, say): the "
+            "same caller sending the same key and request has it done once",
         ),
     ] = None,
 ) -> Writer:

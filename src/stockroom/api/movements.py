@@ -142,6 +142,8 @@ def list_movements(
     return page_out(request, page, [MovementRead.of(m) for m in page.items])
 
 
-@router.get("/{movement_id}", response_model=MovementRead)
+# ``:uuid`` keeps ``GET /movements/receive`` from being read as a malformed movement id:
+# it is a 405 (receive is POST only), not a 422.
+@router.get("/{movement_id:uuid}", response_model=MovementRead)
 def get_movement(actor: StockReader, movement_id: uuid.UUID, session: ReadSession) -> MovementRead:
     return MovementRead.of(movements.get_movement(session, movement_id, actor))

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from stockroom.api import ratelimit
 from stockroom.api.deps import DatabaseDep, SettingsDep
 from stockroom.domain.access import Actor, Permission
 from stockroom.domain.errors import Forbidden, Unauthorized
@@ -36,6 +37,8 @@ def current_actor(
         raise Unauthorized("authentication required: send a Bearer token or an X-API-Key")
     with database.session(write=False) as session:
         found = auth.authenticate(session, settings, token)
+    # Counted once the actor is known, and before anything is written for it.
+    ratelimit.check_actor(request, found.actor)
     if found.stale_api_key_id is not None:
         with database.session(write=True) as session:
             auth.touch_api_key(session, found.stale_api_key_id)

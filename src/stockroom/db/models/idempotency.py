@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stockroom.db.models.base import Base
@@ -11,10 +11,16 @@ from stockroom.db.types import BigId, UtcDateTime, utcnow
 
 class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
-    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+    __table_args__ = (
+        # A key is the sender's own: another user sending the same key is another request.
+        UniqueConstraint("owner", "key"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), unique=True)
+    # The actor's label ("user:<id>", "api_key:<id>") or "anonymous" on the public routes.
+    owner: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(255))
     # SHA-256 of method, path and body: the same key with another request is refused.
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int]

@@ -1,0 +1,116 @@
+"""The OpenAPI document, with the refusals every operation can answer described.
+
+FastAPI documents each operation's success reply and its own 422 (``HTTPValidationError``
+as ``application/json``). The API refuses with RFC 9457 ``application/problem+json``
+(errors.py) and with more statuses than 422, so the document is completed here from
+what each operation visibly is: authenticated or public, with path parameters, with a
+body, a write, guarded by ``If-Match``. A client generator then knows every reply it can
+get, and the schema test holds every reply, refusals included, to the document.
+"""
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+
+from stockroom.api.errors import PROBLEM_JSON
+from stockroom.api.security import PUBLIC_MARK
+
+PROBLEM = "Problem"
+PROBLEM_REF = {"$ref": f"#/components/schemas/{PROBLEM}"}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": PROBLEM,
+    "description": "RFC 9457 problem details. Some codes add members: `errors` lists each "
+    "invalid field of a `validation_error`, `insufficient_stock` has `requested` and "
+    "`available`.",
+    "type": "object",
+    "required": ["type", "title", "status", "code", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "A URI reference naming the problem type"},
+        "title": {"type": "string", "description": "The HTTP status phrase"},
+        "status": {"type": "integer", "description": "The HTTP status of the reply"},
+        "code": {"type": "string", "description": "Stable machine-readable code"},
+        "detail": {"type": "string", "description": "What went wrong, for a human"},
+        "instance": {"type": "string", "description": "The path of the request"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "additionalProperties": True,
+}
+
+DESCRIPTIONS = {
+    400: "Malformed request: unreadable JSON, a bad cursor or sort, a NUL byte in the URL",
+    401: "Missing, expired, tampered or revoked credentials",
+    403: "The role or the warehouse scope does not allow this",
+    404: "Something named in the request does not exist",
+    409: "Conflicts with the current state: insufficient stock, a duplicate, a stale version",
+    413: "The body is larger than the server accepts",
+    415: "The body is not JSON",
+    422: "The request is well-formed but not valid; `errors` says where",
+    428: "An update needs the version read, as `If-Match` or a `version` field",
+    429: "Too many requests; retry after `Retry-After` seconds",
+}
+# Query parameters that shape a list and name nothing (db/queries/pagination.py).
+LIST_CONTROLS = frozenset({"limit", "cursor", "sort", "links", "q"})
+WRITES = frozenset({"post", "put", "patch", "delete"})
+
+
+def install(app: FastAPI) -> None:
+    app.openapi = _with_problems(app.openapi)  # type: ignore[method-assign]
+
+
+def _with_problems(generate: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """FastAPI caches its document; it is completed once, the first time it is built."""
+    completed: list[int] = []
+
+    def openapi() -> dict[str, Any]:
+        document = generate()
+        if id(document) not in completed:
+            describe_problems(document)
+            completed[:] = [id(document)]
+        return document
+
+    return openapi
+
+
+def describe_problems(document: dict[str, Any]) -> dict[str, Any]:
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components[PROBLEM] = PROBLEM_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in WRITES or method == "get":
+                _describe(method, operation)
+    return document
+
+
+def _describe(method: str, operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    declared = {int(key) for key in responses if key.isdigit() and 400 <= int(key) < 500}
+    for status in _refusals(method, operation) | declared:
+        described = responses.setdefault(str(status), {})
+        described.setdefault("description", DESCRIPTIONS.get(status, HTTPStatus(status).phrase))
+        described["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
+    operation["responses"] = dict(sorted(responses.items()))
+
+
+def _refusals(method: str, operation: dict[str, Any]) -> set[int]:
+    parameters = operation.get("parameters", [])
+    statuses = {400, 422, 429}
+    if operation.get("x-permission") != PUBLIC_MARK:
+        statuses |= {401, 403}
+    if any(_names_something(p) for p in parameters):
+        statuses.add(404)  # a path or a filter names something that may not exist
+    if "requestBody" in operation:
+        statuses |= {413, 415}
+    if method in WRITES:
+        statuses |= {404, 409}
+    if any(p.get("name", "").lower() == "if-match" for p in parameters):
+        statuses.add(428)
+    return statuses
+
+
+def _names_something(parameter: dict[str, Any]) -> bool:
+    where, name = parameter.get("in"), parameter.get("name")
+    return where == "path" or (where == "query" and name not in LIST_CONTROLS)
