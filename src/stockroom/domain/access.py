@@ -18,13 +18,22 @@ class Permission(StrEnum):
     WAREHOUSES_WRITE = "warehouses:write"
     STOCK_READ = "stock:read"
     STOCK_MOVE = "stock:move"
+    ORDERS_READ = "orders:read"
+    ORDERS_WRITE = "orders:write"
     AUDIT_READ = "audit:read"
     USERS_ADMIN = "users:admin"
 
 
-_VIEWER = frozenset({Permission.CATALOG_READ, Permission.STOCK_READ})
+_VIEWER = frozenset({Permission.CATALOG_READ, Permission.STOCK_READ, Permission.ORDERS_READ})
+# Staff reserve, release, fulfil and ship (all stock moves) in their warehouses.
 _STAFF = _VIEWER | {Permission.STOCK_MOVE}
-_MANAGER = _STAFF | {Permission.CATALOG_WRITE, Permission.WAREHOUSES_WRITE, Permission.AUDIT_READ}
+# Managers also run the catalog, the warehouses, customers and sales orders.
+_MANAGER = _STAFF | {
+    Permission.CATALOG_WRITE,
+    Permission.WAREHOUSES_WRITE,
+    Permission.ORDERS_WRITE,
+    Permission.AUDIT_READ,
+}
 
 # The one table of who may do what. Every route names the permission it needs.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
