@@ -84,13 +84,15 @@ def test_unknown_user_costs_a_password_check_too(settings: Settings) -> None:
     real = passwords.hash("some password here")
 
     def timed(stored: str | None) -> float:
-        start = time.perf_counter()
+        # CPU time of the process (argon2's threads included), not wall time: what the
+        # check costs, unaffected by whatever else the machine is doing meanwhile.
+        start = time.process_time()
         for _ in range(5):
             passwords.verify(stored, "a wrong guess")
-        return time.perf_counter() - start
+        return time.process_time() - start
 
     known, unknown = timed(real), timed(None)
-    assert unknown > known / 3
+    assert unknown > known / 2
 
 
 def test_no_or_garbage_credentials_are_401(anonymous: TestClient, client: TestClient) -> None:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -70,17 +70,17 @@ def table_counts(db: Database) -> dict[str, int]:
         }
 
 
-def assert_clean_refusal(response: httpx.Response) -> Any:
+def assert_clean_refusal(response: httpx2.Response) -> Any:
     """A 4xx problem document, whatever the exact code."""
     assert 400 <= response.status_code < 500, response.text
     return assert_problem(response, response.status_code)
 
 
-def post(client: TestClient, op: str, body: Any) -> httpx.Response:
+def post(client: TestClient, op: str, body: Any) -> httpx2.Response:
     return client.post(f"{MOVEMENTS}/{op}", json=body)
 
 
-def post_raw(client: TestClient, op: str, content: bytes) -> httpx.Response:
+def post_raw(client: TestClient, op: str, content: bytes) -> httpx2.Response:
     return client.post(f"{MOVEMENTS}/{op}", content=content, headers=JSON)
 
 
@@ -764,7 +764,7 @@ def test_a_wrong_method_is_a_405_problem_that_names_the_allowed_one(
 # --- batches ----------------------------------------------------------------------------------
 
 
-def batch(client: TestClient, *lines: dict[str, Any]) -> httpx.Response:
+def batch(client: TestClient, *lines: dict[str, Any]) -> httpx2.Response:
     return client.post(f"{MOVEMENTS}/batch", json={"lines": list(lines)})
 
 
@@ -903,7 +903,7 @@ def fail_on_call(monkeypatch: pytest.MonkeyPatch, name: str, call: int) -> list[
     return calls
 
 
-def assert_internal_error(response: httpx.Response) -> None:
+def assert_internal_error(response: httpx2.Response) -> None:
     assert_problem(response, 500, "internal_error")
     assert "disk on fire" not in response.text  # the cause is logged, not shown
 

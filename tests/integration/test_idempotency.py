@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -30,12 +30,12 @@ RECEIVE = {"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 5}
 SHIP = {"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 2}
 
 
-def send(client: TestClient, op: str, body: Any, key: str | None = None) -> httpx.Response:
+def send(client: TestClient, op: str, body: Any, key: str | None = None) -> httpx2.Response:
     headers = {} if key is None else {"Idempotency-Key": key}
     return client.post(f"{MOVEMENTS}/{op}", json=body, headers=headers)
 
 
-def movement_ids(response: httpx.Response) -> list[str]:
+def movement_ids(response: httpx2.Response) -> list[str]:
     return [m["id"] for m in response.json()["movements"]]
 
 
@@ -312,11 +312,11 @@ def twin_clients(client: TestClient) -> list[TestClient]:
 
 def race(
     client: TestClient, requests: list[tuple[str, dict[str, Any], str]]
-) -> list[httpx.Response]:
+) -> list[httpx2.Response]:
     """Send the requests from two threads released at the same moment."""
     start = threading.Barrier(len(requests), timeout=30)
 
-    def go(pair: tuple[TestClient, tuple[str, dict[str, Any], str]]) -> httpx.Response:
+    def go(pair: tuple[TestClient, tuple[str, dict[str, Any], str]]) -> httpx2.Response:
         own_client, (op, body, key) = pair
         start.wait()
         return send(own_client, op, body, key=key)
