@@ -1,6 +1,8 @@
-"""The ``stockroom`` command: serve, db upgrade, demo, verify."""
+"""The ``stockroom`` command: serve, worker, db upgrade, demo, verify."""
 
 import logging
+import signal
+import threading
 from typing import Annotated
 
 import typer
@@ -16,6 +18,7 @@ from stockroom.services import users
 from stockroom.services.credentials import Passwords
 from stockroom.services.demo import load_demo
 from stockroom.services.verify import find_mismatches
+from stockroom.workers import expiry
 
 app = typer.Typer(
     help="Stockroom inventory management.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -57,6 +60,32 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
     url = get_settings().database_url
     migrate.upgrade(url, revision)
     typer.echo(f"database at revision {migrate.current_revision(url)}")
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Expire what is due now, then exit")] = False,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between rounds")] = 5.0,
+    batch: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Reservations per transaction")
+    ] = 500,
+) -> None:
+    """Release expired reservations (run one or more next to the web server)."""
+    database = _database()
+    if once:
+        typer.echo(f"expired {expiry.expire_once(database, batch)} reservations")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo(f"expiring reservations every {interval} s; Ctrl-C to stop")
+    expiry.run(
+        database,
+        interval=interval,
+        batch_size=batch,
+        stop=stop,
+        report=lambda n: typer.echo(f"expired {n} reservations"),
+    )
 
 
 @app.command()

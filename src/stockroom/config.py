@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     max_batch_lines: int = Field(default=500, ge=1)
     # Idempotency keys are kept at least this long; a replay after that does the work again.
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    # How long a reservation holds stock when the request names no expiry (a cart hold).
+    reservation_ttl_seconds: int = Field(default=900, ge=1, le=366 * 24 * 3600)
     log_level: str = "INFO"
 
     # "production" refuses to start without an explicit, strong STOCKROOM_JWT_SECRET.

@@ -6,6 +6,7 @@ higher roles get past authorization too. A route added without a permission brea
 ``create_app`` refuses to start, and the route would not answer 401.
 """
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from stockroom.config import Settings
 from stockroom.db.engine import Database
 from stockroom.db.models import StockMovement
 from stockroom.domain.access import ROLE_PERMISSIONS, Actor, Permission, Role
-from stockroom.services import api_keys, catalog, users
+from stockroom.services import api_keys, catalog, reservations, users
 from stockroom.services.credentials import Passwords
 
 ROLES_LOW_TO_HIGH = [Role.VIEWER, Role.STAFF, Role.MANAGER, Role.ADMIN]
@@ -50,6 +51,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/movements/adjust"): {**LINE, "delta": 1, "reason_code": "FOUND"},
     ("post", "/api/v1/movements/count"): {**LINE, "counted": 50},
     ("post", "/api/v1/movements/batch"): {"lines": [{"op": "receive", **LINE, "quantity": 1}]},
+    ("post", "/api/v1/reservations"): {
+        "reference": "R-{role}",
+        "lines": [{"sku": "WIDGET", "warehouse": "MAIN", "quantity": 1}],
+    },
+    ("put", "/api/v1/reservations/{reservation_id}/fulfill"): {"quantity": 1},
+    ("post", "/api/v1/reservations/{reservation_id}/extend"): {"ttl_seconds": 600},
     ("post", "/api/v1/users"): {"email": "u-{role}@example.com", "name": "U", "password": "z" * 12},
     ("patch", "/api/v1/users/{user_id}"): {"name": "Renamed {role}"},
     ("post", "/api/v1/api-keys"): {"name": "key {role}"},
@@ -88,6 +95,8 @@ def _seed(session: Session, settings: Settings) -> dict[str, str]:
     widget = product(session, "WIDGET", barcode="4006381333931")
     receive(session, "WIDGET", "MAIN/A-01", 100)
     movement = session.scalars(select(StockMovement)).one()
+    line = reservations.ReserveLine("WIDGET", "MAIN", Decimal(5))
+    held = reservations.reserve(session, reservations.Reserve([line], "SEED"), None)
     empty = catalog.create_category(session, "Empty", None)
     staff = users.NewUser("someone@example.com", "Someone", "s" * 12, Role.STAFF)
     someone = users.create_user(session, Passwords(settings), staff)
@@ -103,6 +112,7 @@ def _seed(session: Session, settings: Settings) -> dict[str, str]:
         "warehouse": "MAIN",
         "category_id": str(empty.public_id),
         "movement_id": str(movement.public_id),
+        "reservation_id": str(held.reservations[0].public_id),
         "user_id": str(someone.public_id),
         "key_id": str(key.key.public_id),
     }
@@ -177,8 +187,9 @@ def lowest_role(mark: str) -> Role | None:
 
 
 def expected_lowest_role(method: str, path: str) -> Role | None:
-    """The rough matrix of the product: viewers read, staff move stock, managers edit the
-    catalog and warehouses and read the audit trail, admins administer."""
+    """The rough matrix of the product: viewers read, staff move and reserve stock,
+    managers edit the catalog, warehouses, customers and orders and read the audit trail,
+    admins administer."""
     if path in ("/healthz", "/readyz") or path in (
         "/api/v1/auth/signup",
         "/api/v1/auth/login",
@@ -191,7 +202,7 @@ def expected_lowest_role(method: str, path: str) -> Role | None:
         return Role.MANAGER
     if method == "get" or path.startswith(("/api/v1/me", "/api/v1/auth")):
         return Role.VIEWER
-    if path.startswith("/api/v1/movements"):
+    if path.startswith(("/api/v1/movements", "/api/v1/reservations")):
         return Role.STAFF
     return Role.MANAGER
 

@@ -17,6 +17,7 @@ from stockroom.api import (
     openapi,
     products,
     ratelimit,
+    reservations,
     users,
     warehouses,
 )
@@ -57,7 +58,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     ratelimit.install(app, settings)
     api = APIRouter(prefix=API_PREFIX)
-    routers = (auth, products, categories, warehouses, inventory, movements, users, audit)
+    routers = (
+        auth,
+        products,
+        categories,
+        warehouses,
+        inventory,
+        movements,
+        reservations,
+        users,
+        audit,
+    )
     _declare_permissions([*(m.router for m in routers), health.router])
     allowed = methods.AllowedMethods()
     for module in routers:

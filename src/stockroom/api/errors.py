@@ -32,6 +32,7 @@ STATUS_OF: dict[type[domain.DomainError], int] = {
     domain.VersionConflict: 409,
     domain.Duplicate: 409,
     domain.ConcurrentChange: 409,
+    domain.InvalidState: 409,
     domain.InvalidQuantity: 422,
     domain.RuleViolation: 422,
     InvalidListRequest: 400,

@@ -1,6 +1,7 @@
 """/inventory: balances by product and location, and availability."""
 
 import uuid
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,6 +11,8 @@ from stockroom.api.schemas.common import PageOut, page_out
 from stockroom.api.schemas.stock import AvailabilityRead, BalanceRead
 from stockroom.api.security import StockReader
 from stockroom.services import inventory
+
+ZERO = Decimal(0)
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
@@ -45,7 +48,11 @@ def list_inventory(
     page = inventory.list_balances(
         session, filters, listing.sort, listing.cursor, listing.limit, actor
     )
-    return page_out(request, page, [BalanceRead.of(b) for b in page.items])
+    overdue = inventory.overdue_reserved(session, page.items)
+    items = [
+        BalanceRead.of(b, overdue.get((b.product_id, b.location_id), ZERO)) for b in page.items
+    ]
+    return page_out(request, page, items)
 
 
 @router.get("/availability", response_model=AvailabilityRead)
@@ -63,4 +70,6 @@ def get_availability(
 def get_balance(
     actor: StockReader, product_id: uuid.UUID, location_id: uuid.UUID, session: ReadSession
 ) -> BalanceRead:
-    return BalanceRead.of(inventory.get_balance(session, product_id, location_id, actor))
+    found = inventory.get_balance(session, product_id, location_id, actor)
+    overdue = inventory.overdue_reserved(session, [found])
+    return BalanceRead.of(found, overdue.get((found.product_id, found.location_id), ZERO))

@@ -28,14 +28,23 @@ from stockroom.db.models import (
     IdempotencyRecord,
     OutboxEvent,
     RefreshToken,
+    ReservationAllocation,
     StockMovement,
 )
 from stockroom.db.types import utcnow
 from stockroom.domain.access import RequestContext
 
 GENESIS = "0" * 64
-# Operational rows that are not business records, or that hold secrets.
-NOT_AUDITED = (AuditEntry, AuditHead, IdempotencyRecord, OutboxEvent, RefreshToken)
+# Operational rows that are not business records, or that hold secrets. Allocations are
+# explained by their reservation and by the ledger rows (RESERVE, RELEASE...) they write.
+NOT_AUDITED = (
+    AuditEntry,
+    AuditHead,
+    IdempotencyRecord,
+    OutboxEvent,
+    RefreshToken,
+    ReservationAllocation,
+)
 SECRET_FIELDS = {"password_hash", "key_hash", "token_hash"}
 REDACTED = "[redacted]"
 

@@ -131,6 +131,19 @@ class CountBelowReserved(DomainError):
         return {"counted": self.counted, "reserved": self.reserved}
 
 
+class InvalidState(DomainError):
+    """The thing is not in a state that allows this action (409); ``details`` say why."""
+
+    code = "invalid_state"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.extra = details
+
+    def details(self) -> dict[str, Any]:
+        return dict(self.extra)
+
+
 class ConcurrentChange(DomainError):
     """The row kept changing under a compare-and-set; trying again usually succeeds."""
 

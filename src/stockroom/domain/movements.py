@@ -10,6 +10,10 @@ class MovementType(StrEnum):
     TRANSFER_OUT = "TRANSFER_OUT"
     TRANSFER_IN = "TRANSFER_IN"
     COUNT = "COUNT"
+    # These change what is promised (reserved), not what is there (on hand).
+    RESERVE = "RESERVE"
+    RELEASE = "RELEASE"
+    EXPIRE = "EXPIRE"
 
 
 class ReasonCode(StrEnum):
@@ -34,6 +38,7 @@ class ReferenceType(StrEnum):
     TRANSFER = "TRANSFER"
     COUNT = "COUNT"
     MANUAL = "MANUAL"
+    RESERVATION = "RESERVATION"
 
 
 class LocationType(StrEnum):

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import Product, StockBalance, Warehouse
 from stockroom.db.queries import inventory as queries
+from stockroom.db.queries import reservations as reservation_queries
 from stockroom.db.queries.catalog import category_subtree_ids
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.db.types import utcnow
 from stockroom.domain.access import Actor
 from stockroom.domain.errors import NotFound
 from stockroom.services import references
@@ -92,6 +94,18 @@ def get_balance(
     return balance
 
 
+def overdue_reserved(
+    session: Session, balances: list[StockBalance]
+) -> dict[tuple[int, int], Decimal]:
+    """What these balances still count as reserved for reservations past their expiry.
+
+    Readers subtract it: an expired reservation stops counting at once, even before
+    the expiry worker (or the next sale there) gives it back in the ledger.
+    """
+    keys = [(b.product_id, b.location_id) for b in balances if b.reserved > 0]
+    return reservation_queries.overdue_open(session, keys, utcnow())
+
+
 @dataclass(frozen=True)
 class WarehouseAvailability:
     warehouse: Warehouse
@@ -130,4 +144,8 @@ def availability(
     rows = queries.availability_by_warehouse(session, product.id, warehouse_id)
     if actor is not None:
         rows = [row for row in rows if actor.may_use_warehouse(row[0].id)]
-    return Availability(product, [WarehouseAvailability(w, oh, rs) for w, oh, rs in rows])
+    overdue = reservation_queries.overdue_by_warehouse(session, product.id, utcnow())
+    return Availability(
+        product,
+        [WarehouseAvailability(w, oh, rs - overdue.get(w.id, Decimal(0))) for w, oh, rs in rows],
+    )

@@ -12,7 +12,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from stockroom.db.models import Location, OutboxEvent, Product, StockMovement
+from stockroom.db.models import (
+    Location,
+    OutboxEvent,
+    Product,
+    ReservationAllocation,
+    StockMovement,
+)
+from stockroom.db.queries import reservations as reservation_queries
 from stockroom.db.queries import stock as queries
 from stockroom.db.types import utcnow
 from stockroom.domain import events
@@ -22,8 +29,9 @@ from stockroom.domain.errors import (
     InsufficientStock,
     Shortage,
 )
-from stockroom.domain.movements import MovementType
+from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.quantities import format_quantity
+from stockroom.domain.reservations import ReservationStatus
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class LedgerEntry:
     product: Product
     location: Location  # with its warehouse loaded
     quantity: Decimal  # signed: positive in, negative out
+    reserved_delta: Decimal = Decimal(0)  # signed change of what is promised here
     unit_cost: Decimal | None = None
     reference_type: str | None = None
     reference_id: str | None = None
@@ -49,17 +58,77 @@ COUNT_ATTEMPTS = 20
 def post(session: Session, entry: LedgerEntry, *, actor: str | None = None) -> StockMovement:
     """Apply ``entry`` or raise InsufficientStock; its ledger row and events are flushed."""
     now = utcnow()
-    product_id, location_id = entry.product.id, entry.location.id
-    state = queries.change_on_hand(session, product_id, location_id, entry.quantity, now=now)
+    state = _change(session, entry, now)
     if state is None and entry.quantity > 0:
         # First stock of this product here: create the row, then apply the same guarded update.
         _ensure_balance(session, entry, now)
-        state = queries.change_on_hand(session, product_id, location_id, entry.quantity, now=now)
+        state = _change(session, entry, now)
+    if state is None and _takes(entry) and expire_overdue(session, entry, now, actor):
+        # Reservations past their expiry were still counted; now they are not.
+        state = _change(session, entry, now)
     if state is None:
-        current = queries.read_balance(session, product_id, location_id)
+        current = queries.read_balance(session, entry.product.id, entry.location.id)
         available = Decimal(0) if current is None else current.on_hand - current.reserved
-        raise InsufficientStock([_shortage(entry, -entry.quantity, available)])
+        requested = -entry.quantity if entry.quantity < 0 else entry.reserved_delta
+        raise InsufficientStock([_shortage(entry, requested, available)])
     return _record(session, entry, state, actor, now)
+
+
+def expire_overdue(
+    session: Session,
+    at: "LedgerEntry | tuple[Product, Location]",
+    now: datetime,
+    actor: str | None = None,
+) -> bool:
+    """Expire the overdue allocations of the balance ``at`` names; True if there were any.
+
+    An expired reservation must never block a sale, whether or not the expiry worker has
+    come by yet: whoever needs the stock releases it, with the same EXPIRE ledger row the
+    worker would write. Only this balance is touched, so no lock order is broken.
+    """
+    product, location = (at.product, at.location) if isinstance(at, LedgerEntry) else at
+    claimed = reservation_queries.claim_overdue_at(session, product.id, location.id, now)
+    for allocation, reservation_id in claimed:
+        expire_allocation(session, allocation, product, location, reservation_id, actor)
+    return bool(claimed)
+
+
+def expire_allocation(
+    session: Session,
+    allocation: ReservationAllocation,
+    product: Product,
+    location: Location,
+    reservation_id: uuid.UUID,
+    actor: str | None,
+) -> StockMovement:
+    """Give back what an overdue allocation still holds (the caller holds its row lock)."""
+    entry = LedgerEntry(
+        type=MovementType.EXPIRE,
+        product=product,
+        location=location,
+        quantity=Decimal(0),
+        reserved_delta=-allocation.open,
+        reference_type=ReferenceType.RESERVATION,
+        reference_id=str(reservation_id),
+    )
+    allocation.status, allocation.open = ReservationStatus.EXPIRED, Decimal(0)
+    return post(session, entry, actor=actor)
+
+
+def _takes(entry: LedgerEntry) -> bool:
+    """Does the entry need free stock (ship, transfer out, reserve...)?"""
+    return entry.quantity < 0 or entry.reserved_delta > 0
+
+
+def _change(session: Session, entry: LedgerEntry, now: datetime) -> queries.BalanceState | None:
+    return queries.change_balance(
+        session,
+        entry.product.id,
+        entry.location.id,
+        entry.quantity,
+        reserved_delta=entry.reserved_delta,
+        now=now,
+    )
 
 
 def post_count(
@@ -76,10 +145,12 @@ def post_count(
     for _ in range(COUNT_ATTEMPTS):
         seen = queries.read_balance(session, product_id, location_id)
         assert seen is not None
+        if counted < seen.reserved and expire_overdue(session, entry, now, actor):
+            continue  # what overdue reservations held is free again: read it anew
         if counted < seen.reserved:
             raise CountBelowReserved(counted, seen.reserved)
         delta = counted - seen.on_hand
-        state = queries.change_on_hand(
+        state = queries.change_balance(
             session,
             product_id,
             location_id,
@@ -134,6 +205,8 @@ def _record(
         warehouse=entry.location.warehouse,
         quantity=entry.quantity,
         on_hand_after=state.on_hand,
+        reserved_delta=entry.reserved_delta,
+        reserved_after=state.reserved,
         unit_cost=entry.unit_cost,
         reference_type=entry.reference_type,
         reference_id=entry.reference_id,
@@ -168,6 +241,8 @@ def _events(movement: StockMovement, state: queries.BalanceState) -> list[Outbox
         **where,
         "quantity": format_quantity(movement.quantity),
         "on_hand_after": format_quantity(movement.on_hand_after),
+        "reserved_delta": format_quantity(movement.reserved_delta),
+        "reserved_after": format_quantity(movement.reserved_after),
         "reference_type": movement.reference_type,
         "reference_id": movement.reference_id,
         "reason_code": movement.reason_code,

@@ -1,4 +1,4 @@
-"""Integrity check: every balance must equal the sum of its ledger rows."""
+"""Integrity check: every balance must equal the sum of its ledger rows (and reservations)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -8,19 +8,23 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import Location, Product, Warehouse
 from stockroom.db.queries.inventory import ledger_mismatches
+from stockroom.domain.quantities import format_quantity
 
 
 @dataclass(frozen=True)
 class Mismatch:
     sku: str
     location: str
-    on_hand: Decimal
+    on_hand: Decimal  # the balance's value of ``what``
     ledger_total: Decimal
+    what: str = "on_hand"
 
     def describe(self) -> str:
+        field, _, source = self.what.partition("/")
         return (
-            f"{self.sku} at {self.location}: balance says {self.on_hand}, "
-            f"ledger rows add up to {self.ledger_total}"
+            f"{self.sku} at {self.location}: balance says {field} "
+            f"{format_quantity(self.on_hand)}, {source or 'ledger rows'} add up to "
+            f"{format_quantity(self.ledger_total)}"
         )
 
 
@@ -28,7 +32,7 @@ def find_mismatches(session: Session) -> list[Mismatch]:
     found = ledger_mismatches(session)
     if not found:
         return []
-    product_ids = {product_id for product_id, *_ in found}
+    product_ids = {f[1] for f in found}
     skus = select(Product.id, Product.sku).where(Product.id.in_(product_ids))
     names: dict[int, str] = dict(session.execute(skus).all())
     places = {
@@ -36,10 +40,10 @@ def find_mismatches(session: Session) -> list[Mismatch]:
         for loc_id, wh, code in session.execute(
             select(Location.id, Warehouse.code, Location.code)
             .join(Warehouse, Location.warehouse_id == Warehouse.id)
-            .where(Location.id.in_({f[1] for f in found}))
+            .where(Location.id.in_({f[2] for f in found}))
         )
     }
     return [
-        Mismatch(names[product_id], places[location_id], on_hand, total)
-        for product_id, location_id, on_hand, total in found
+        Mismatch(names[product_id], places[location_id], value, total, what)
+        for what, product_id, location_id, value, total in found
     ]

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
@@ -128,6 +129,8 @@ class MovementRead(BaseModel):
     warehouse: str
     quantity: DecimalOut = Field(description="Signed: positive in, negative out")
     on_hand_after: DecimalOut
+    reserved_delta: DecimalOut = Field(description="Signed change of the reserved quantity")
+    reserved_after: DecimalOut
     unit_cost: DecimalOut | None
     reference_type: str | None
     reference_id: str | None
@@ -149,6 +152,8 @@ class MovementRead(BaseModel):
             warehouse=m.warehouse.code,
             quantity=m.quantity,
             on_hand_after=m.on_hand_after,
+            reserved_delta=m.reserved_delta,
+            reserved_after=m.reserved_after,
             unit_cost=m.unit_cost,
             reference_type=m.reference_type,
             reference_id=m.reference_id,
@@ -190,7 +195,9 @@ class BalanceRead(BaseModel):
     last_counted_at: datetime | None
 
     @classmethod
-    def of(cls, b: StockBalance) -> Self:
+    def of(cls, b: StockBalance, overdue: Decimal = Decimal(0)) -> Self:
+        """``overdue``: still in ``reserved`` but past expiry, so no longer held."""
+        reserved = b.reserved - overdue
         return cls(
             product_id=b.product.public_id,
             sku=b.product.sku,
@@ -200,8 +207,8 @@ class BalanceRead(BaseModel):
             location=f"{b.warehouse.code}/{b.location.code}",
             warehouse=b.warehouse.code,
             on_hand=b.on_hand,
-            reserved=b.reserved,
-            available=b.on_hand - b.reserved,
+            reserved=reserved,
+            available=b.on_hand - reserved,
             reorder_point=b.product.reorder_point,
             version=b.version,
             last_moved_at=b.last_moved_at,

@@ -14,6 +14,7 @@ from stockroom.db.models.base import Base
 from stockroom.db.models.catalog import Category, Product, Unit
 from stockroom.db.models.idempotency import IdempotencyRecord
 from stockroom.db.models.outbox import OutboxEvent
+from stockroom.db.models.reservations import Reservation, ReservationAllocation
 from stockroom.db.models.stock import StockBalance, StockMovement
 from stockroom.db.models.warehouses import Location, Warehouse
 
@@ -29,6 +30,8 @@ __all__ = [
     "OutboxEvent",
     "Product",
     "RefreshToken",
+    "Reservation",
+    "ReservationAllocation",
     "StockBalance",
     "StockMovement",
     "SystemSetting",

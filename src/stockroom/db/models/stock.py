@@ -68,7 +68,9 @@ class StockMovement(PublicId, Base):
         Index("ix_stock_movements_reference", "reference_type", "reference_id"),
         Index("ix_stock_movements_created_at", "created_at"),
         Index("ix_stock_movements_correlation", "correlation_id"),
-        CheckConstraint("quantity <> 0 OR type = 'COUNT'", name="quantity_nonzero"),
+        CheckConstraint(
+            "quantity <> 0 OR reserved_delta <> 0 OR type = 'COUNT'", name="quantity_nonzero"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -79,6 +81,10 @@ class StockMovement(PublicId, Base):
     # Signed: positive in, negative out. ``on_hand_after`` makes each row a stock card line.
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     on_hand_after: Mapped[Decimal] = mapped_column(Quantity)
+    # What the row did to the reserved quantity (RESERVE +, RELEASE/EXPIRE -, a SHIP that
+    # fulfils a reservation -): ``reserved`` of a balance is the sum of these too.
+    reserved_delta: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
+    reserved_after: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
     unit_cost: Mapped[Decimal | None] = mapped_column(Money)
     reference_type: Mapped[str | None] = mapped_column(String(16))
     reference_id: Mapped[str | None] = mapped_column(String(64))

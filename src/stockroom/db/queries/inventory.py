@@ -6,7 +6,14 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from stockroom.db.models import Location, Product, StockBalance, StockMovement, Warehouse
+from stockroom.db.models import (
+    Location,
+    Product,
+    ReservationAllocation,
+    StockBalance,
+    StockMovement,
+    Warehouse,
+)
 
 
 def balances_query() -> Select[StockBalance]:
@@ -54,35 +61,66 @@ def availability_by_warehouse(
     ]
 
 
-def ledger_mismatches(session: Session) -> list[tuple[int, int, Decimal, Decimal]]:
-    """(product_id, location_id, on_hand, ledger sum) wherever they differ, both directions."""
-    sums = (
+def ledger_mismatches(session: Session) -> list[tuple[str, int, int, Decimal, Decimal]]:
+    """(what, product_id, location_id, balance value, total) wherever they differ.
+
+    ``on_hand`` must be the sum of the ledger's quantities, ``reserved`` the sum of its
+    reserved changes and also of what the active reservation allocations still hold.
+    """
+    movements = (StockMovement.product_id, StockMovement.location_id)
+    allocations = (ReservationAllocation.product_id, ReservationAllocation.location_id)
+    active = ReservationAllocation.status == "ACTIVE"
+    checks = [
+        ("on_hand", StockBalance.on_hand, _sums(movements, StockMovement.quantity)),
+        ("reserved", StockBalance.reserved, _sums(movements, StockMovement.reserved_delta)),
+        (
+            "reserved/reservations",
+            StockBalance.reserved,
+            _sums(allocations, ReservationAllocation.open, active),
+        ),
+    ]
+    found: list[tuple[str, int, int, Decimal, Decimal]] = []
+    for what, column, sums in checks:
+        found += [(what, *row) for row in _differences(session, column, sums)]
+    return found
+
+
+def _sums(keys: tuple[Any, Any], value: Any, *where: Any) -> Any:
+    return (
         select(
-            StockMovement.product_id,
-            StockMovement.location_id,
-            func.sum(StockMovement.quantity).label("total"),
+            keys[0].label("product_id"),
+            keys[1].label("location_id"),
+            func.sum(value).label("total"),
         )
-        .group_by(StockMovement.product_id, StockMovement.location_id)
+        .where(*where)
+        .group_by(*keys)
         .subquery()
     )
+
+
+def _differences(
+    session: Session, column: Any, sums: Any
+) -> list[tuple[int, int, Decimal, Decimal]]:
+    """Both directions: balances whose total differs, and totals with no balance at all."""
     total = func.coalesce(sums.c.total, 0)
     from_balances = (
-        select(StockBalance.product_id, StockBalance.location_id, StockBalance.on_hand, total)
+        select(StockBalance.product_id, StockBalance.location_id, column, total)
         .outerjoin(
             sums,
             (sums.c.product_id == StockBalance.product_id)
             & (sums.c.location_id == StockBalance.location_id),
         )
-        .where(StockBalance.on_hand != total)
+        .where(column != total)
     )
     orphans = select(sums.c.product_id, sums.c.location_id, sums.c.total).where(
+        sums.c.total != 0,
         ~select(StockBalance.id)
         .where(
             StockBalance.product_id == sums.c.product_id,
             StockBalance.location_id == sums.c.location_id,
         )
-        .exists()
+        .exists(),
     )
-    found = [(p, loc, on_hand, Decimal(t)) for p, loc, on_hand, t in session.execute(from_balances)]
+    found = [(p, loc, Decimal(v), Decimal(t)) for p, loc, v, t in session.execute(from_balances)]
     found += [(p, loc, Decimal(0), Decimal(t)) for p, loc, t in session.execute(orphans)]
     return found

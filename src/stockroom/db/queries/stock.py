@@ -20,36 +20,45 @@ class BalanceState:
     version: int
 
 
-def change_on_hand(
+def change_balance(
     session: Session,
     product_id: int,
     location_id: int,
     delta: Decimal,
     *,
     now: datetime,
+    reserved_delta: Decimal = Decimal(0),
     expect_version: int | None = None,
     counted: bool = False,
 ) -> BalanceState | None:
-    """Add ``delta`` to on-hand in one conditional UPDATE; None when the guard refused it.
+    """Add ``delta`` to on-hand and ``reserved_delta`` to reserved in one conditional UPDATE;
+    None when the guard refused it.
 
-    The guard ``on_hand + delta >= reserved`` is checked by the database on the locked row,
-    so concurrent writers queue on the row and each sees the others' result: no oversell,
-    no read-then-write race, no SELECT ... FOR UPDATE round trip. ``expect_version`` adds a
+    The guard is the balance's invariant after the change, ``0 <= reserved <= on_hand``,
+    checked by the database on the locked row: concurrent writers queue on the row and each
+    sees the others' result, so there is no oversell, no read-then-write race and no
+    SELECT ... FOR UPDATE round trip. For a shipment it reads ``on_hand - qty >= reserved``,
+    for a reservation ``on_hand >= reserved + qty``. ``expect_version`` adds a
     compare-and-set (a count books the difference to what it saw, and nothing else).
     """
     amount = literal(delta, Quantity)
+    promised = literal(reserved_delta, Quantity)
     guard: list[ColumnElement[bool]] = [
         StockBalance.product_id == product_id,
         StockBalance.location_id == location_id,
-        StockBalance.on_hand + amount >= StockBalance.reserved,
+        StockBalance.on_hand + amount >= StockBalance.reserved + promised,
     ]
-    if expect_version is not None:
-        guard.append(StockBalance.version == expect_version)
     values: dict[str, object] = {
         "on_hand": StockBalance.on_hand + amount,
         "version": StockBalance.version + 1,
-        "last_moved_at": now,
     }
+    if delta or counted:  # a reservation promises stock, it does not move it
+        values["last_moved_at"] = now
+    if reserved_delta:
+        guard.append(StockBalance.reserved + promised >= 0)
+        values["reserved"] = StockBalance.reserved + promised
+    if expect_version is not None:
+        guard.append(StockBalance.version == expect_version)
     if counted:
         values["last_counted_at"] = now
     stmt = (

@@ -1,0 +1,94 @@
+"""Reservations: their states, and from which locations a warehouse serves a quantity.
+
+A reservation holds a quantity of one product in one warehouse for a reference (an order,
+a cart). It is split into allocations, one per location it was taken from, because stock
+sits at locations and the balance of each location must say what is promised from it.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from stockroom.domain.errors import InvalidState
+from stockroom.domain.movements import LocationType
+
+
+class ReservationStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    FULFILLED = "FULFILLED"
+    RELEASED = "RELEASED"
+    EXPIRED = "EXPIRED"
+
+
+# Only an active reservation changes; the three others are final.
+TRANSITIONS: dict[ReservationStatus, frozenset[ReservationStatus]] = {
+    ReservationStatus.ACTIVE: frozenset(
+        {ReservationStatus.FULFILLED, ReservationStatus.RELEASED, ReservationStatus.EXPIRED}
+    ),
+    ReservationStatus.FULFILLED: frozenset(),
+    ReservationStatus.RELEASED: frozenset(),
+    ReservationStatus.EXPIRED: frozenset(),
+}
+
+
+def require_transition(current: ReservationStatus, target: ReservationStatus, action: str) -> None:
+    """Refuse a move the state machine does not have, naming the moves it does have."""
+    allowed = sorted(TRANSITIONS[current])
+    if target not in allowed:
+        names = ", ".join(allowed) or "none, it is final"
+        raise InvalidState(
+            f"cannot {action} a {current} reservation; from {current} it may become: {names}",
+            state=current.value,
+            allowed=[a.value for a in allowed],
+        )
+
+
+# Where a warehouse picks from first. Pick faces are where pickers expect to find goods;
+# bulk and overflow are replenishment stock; receiving is not put away yet, so it is used
+# last. Transit and shipping lanes hold stock already on its way: never allocated.
+PICK_ORDER: dict[str, int] = {
+    LocationType.PICK_FACE: 0,
+    LocationType.STORE: 1,
+    LocationType.BULK: 2,
+    LocationType.OVERFLOW: 3,
+    LocationType.RECEIVING: 4,
+}
+STRATEGY = "pick-faces-first"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A location holding the product, with what is free there right now."""
+
+    location_id: int
+    location_type: str
+    location_code: str
+    available: Decimal
+
+
+def allocatable(location_type: str) -> bool:
+    return location_type in PICK_ORDER
+
+
+def pick_order(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Pick faces first, then bulk...; within a kind by location code, for a stable plan."""
+    usable = [c for c in candidates if allocatable(c.location_type) and c.available > 0]
+    return sorted(usable, key=lambda c: (PICK_ORDER[c.location_type], c.location_code))
+
+
+def allocate(need: Decimal, candidates: Sequence[Candidate]) -> list[tuple[int, Decimal]]:
+    """Take ``need`` from the candidates in pick order: [(location_id, quantity)].
+
+    Takes less than ``need`` when there is not enough; the caller decides whether a
+    partial allocation is acceptable.
+    """
+    plan: list[tuple[int, Decimal]] = []
+    remaining = need
+    for candidate in pick_order(candidates):
+        if remaining <= 0:
+            break
+        take = min(remaining, candidate.available)
+        plan.append((candidate.location_id, take))
+        remaining -= take
+    return plan

@@ -1,0 +1,438 @@
+"""Reserve, release, fulfil, extend and expire: what is promised, and for how long.
+
+Every change of a reserved quantity goes through ``ledger.post`` (RESERVE, RELEASE,
+EXPIRE, and SHIP for a fulfilment), so the guard ``0 <= reserved <= on_hand`` is checked
+by the database on each balance row and every change has its ledger row.
+
+Locks are taken in one order everywhere: reservation rows, then their allocation rows,
+then balances sorted by (product, location) with ``ledger.lock_balances``. Reserving
+locks every candidate balance of every line first, then reads what is free under those
+locks and plans, so the plan cannot be overtaken by a concurrent request.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from stockroom.db.models import (
+    Location,
+    Product,
+    Reservation,
+    ReservationAllocation,
+    StockMovement,
+    Warehouse,
+)
+from stockroom.db.queries import reservations as queries
+from stockroom.db.queries import stock as stock_queries
+from stockroom.db.queries import warehouses as warehouse_queries
+from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.db.types import utcnow
+from stockroom.domain.access import Actor
+from stockroom.domain.errors import (
+    Forbidden,
+    InsufficientStock,
+    InvalidState,
+    NotFound,
+    RuleViolation,
+    Shortage,
+)
+from stockroom.domain.movements import MovementType, ReferenceType
+from stockroom.domain.quantities import check_quantity
+from stockroom.domain.reservations import (
+    STRATEGY,
+    Candidate,
+    ReservationStatus,
+    allocate,
+    require_transition,
+)
+from stockroom.services import ledger, references
+from stockroom.services.ledger import LedgerEntry
+from stockroom.services.warehouses import get_warehouse
+
+
+@dataclass(frozen=True)
+class ReserveLine:
+    sku: str
+    warehouse: str
+    quantity: Decimal
+    location: str | None = None  # only from this location, else by the pick strategy
+
+
+@dataclass(frozen=True)
+class Reserve:
+    lines: list[ReserveLine]
+    reference: str
+    channel: str | None = None
+    expires_at: datetime | None = None  # None: held until released or fulfilled
+    allow_partial: bool = False
+
+
+@dataclass
+class Reserved:
+    reservations: list[Reservation]
+    shortages: list[Shortage] = field(default_factory=list)
+
+
+@dataclass
+class _Line:
+    product: Product
+    warehouse: Warehouse
+    quantity: Decimal
+    location: Location | None
+    places: list[Location] = field(default_factory=list)
+
+
+def reserve(session: Session, command: Reserve, actor: Actor | None) -> Reserved:
+    """All lines or none (or, with ``allow_partial``, whatever is free of each line)."""
+    now = utcnow()
+    if command.expires_at is not None and command.expires_at <= now:
+        raise RuleViolation("expires_at must be in the future")
+    lines = [_resolve(session, line, actor) for line in command.lines]
+    free = _lock_and_read(session, lines, now, actor)
+    plans, shortages = _plan(lines, free)
+    if shortages and not command.allow_partial:
+        raise InsufficientStock(shortages)
+    group = uuid.uuid4()
+    made = [
+        _book(session, line, plan, command, group, actor)
+        for line, plan in zip(lines, plans, strict=True)
+        if plan
+    ]
+    return Reserved(reservations=made, shortages=shortages)
+
+
+def _resolve(session: Session, line: ReserveLine, actor: Actor | None) -> _Line:
+    product = references.product_by_sku(session, line.sku)
+    warehouse = warehouse_queries.warehouse_by_code(session, line.warehouse.strip())
+    if warehouse is None:
+        raise NotFound("warehouse", line.warehouse)
+    _check_scope(actor, warehouse.id, warehouse.code)
+    if not product.is_active:
+        raise RuleViolation(f"product {product.sku} is deactivated; it cannot be reserved")
+    quantity = check_quantity(line.quantity, product.unit.code, product.unit.decimals)
+    location = None
+    if line.location is not None:
+        location = references.location(session, line.location)
+        if location.warehouse_id != warehouse.id:
+            raise RuleViolation(f"location {line.location} is not in warehouse {warehouse.code}")
+    return _Line(product, warehouse, quantity, location)
+
+
+def _check_scope(actor: Actor | None, warehouse_id: int, code: str) -> None:
+    if actor is not None and not actor.may_use_warehouse(warehouse_id):
+        raise Forbidden(f"warehouse {code} is outside your scope")
+
+
+def _lock_and_read(
+    session: Session, lines: list[_Line], now: datetime, actor: Actor | None
+) -> dict[tuple[int, int], Candidate]:
+    """Lock every balance a line may draw on, expire what is overdue there, read what is free."""
+    for line in lines:
+        only = line.location.id if line.location else None
+        found = queries.candidate_balances(session, line.product.id, line.warehouse.id, only)
+        line.places = [location for _, location in found]
+    places = {
+        (line.product.id, loc.id): (line.product, loc) for line in lines for loc in line.places
+    }
+    ledger.lock_balances(session, list(places.values()))
+    label = actor.label if actor else None
+    free: dict[tuple[int, int], Candidate] = {}
+    for key in sorted(places):
+        product, location = places[key]
+        ledger.expire_overdue(session, (product, location), now, label)
+        state = stock_queries.read_balance(session, product.id, location.id)
+        available = Decimal(0) if state is None else state.on_hand - state.reserved
+        free[key] = Candidate(location.id, location.type, location.code, available)
+    return free
+
+
+def _plan(
+    lines: list[_Line], free: dict[tuple[int, int], Candidate]
+) -> tuple[list[list[tuple[Location, Decimal]]], list[Shortage]]:
+    """Each line's allocations; lines of the same product share what is free."""
+    plans: list[list[tuple[Location, Decimal]]] = []
+    shortages: list[Shortage] = []
+    for line in lines:
+        keys = [(line.product.id, loc.id) for loc in line.places]
+        by_id = {loc.id: loc for loc in line.places}
+        plan = allocate(line.quantity, [free[k] for k in keys])
+        for location_id, taken in plan:
+            key = (line.product.id, location_id)
+            left = free[key].available - taken
+            free[key] = Candidate(
+                location_id, free[key].location_type, free[key].location_code, left
+            )
+        got = sum((taken for _, taken in plan), Decimal(0))
+        if got < line.quantity:
+            where = ledger.location_label(line.location) if line.location else line.warehouse.code
+            shortages.append(Shortage(line.product.sku, where, line.quantity, got))
+        plans.append([(by_id[location_id], taken) for location_id, taken in plan])
+    return plans, shortages
+
+
+def _book(
+    session: Session,
+    line: _Line,
+    plan: list[tuple[Location, Decimal]],
+    command: Reserve,
+    group: uuid.UUID,
+    actor: Actor | None,
+) -> Reservation:
+    reservation = Reservation(
+        public_id=uuid.uuid4(),
+        product=line.product,
+        warehouse=line.warehouse,
+        quantity=sum((taken for _, taken in plan), Decimal(0)),
+        fulfilled=Decimal(0),
+        status=ReservationStatus.ACTIVE,
+        reference=command.reference,
+        channel=command.channel,
+        expires_at=command.expires_at,
+        group_id=group,
+        strategy=STRATEGY if line.location is None else "location",
+        created_by=actor.label if actor else None,
+    )
+    session.add(reservation)
+    session.flush()
+    for location, taken in plan:
+        session.add(
+            ReservationAllocation(
+                reservation_id=reservation.id,
+                product_id=line.product.id,
+                location=location,
+                warehouse_id=location.warehouse_id,
+                quantity=taken,
+                open=taken,
+                status=ReservationStatus.ACTIVE,
+                expires_at=command.expires_at,
+            )
+        )
+        _post(session, MovementType.RESERVE, reservation, location, Decimal(0), taken, actor)
+    return reservation
+
+
+def _post(
+    session: Session,
+    kind: MovementType,
+    reservation: Reservation,
+    location: Location,
+    quantity: Decimal,
+    reserved_delta: Decimal,
+    actor: Actor | None,
+    note: str | None = None,
+) -> StockMovement:
+    entry = LedgerEntry(
+        type=kind,
+        product=reservation.product,
+        location=location,
+        quantity=quantity,
+        reserved_delta=reserved_delta,
+        reference_type=ReferenceType.RESERVATION,
+        reference_id=str(reservation.public_id),
+        note=note,
+    )
+    return ledger.post(session, entry, actor=actor.label if actor else None)
+
+
+def status_of(reservation: Reservation, now: datetime) -> ReservationStatus:
+    """An active reservation past its expiry is EXPIRED, whether or not the worker came by."""
+    status = ReservationStatus(reservation.status)
+    expires = reservation.expires_at
+    if status is ReservationStatus.ACTIVE and expires is not None and expires <= now:
+        return ReservationStatus.EXPIRED
+    return status
+
+
+def _locked(session: Session, public_id: uuid.UUID, actor: Actor | None) -> Reservation:
+    reservation = queries.lock_reservation(session, public_id)
+    if reservation is None:
+        raise NotFound("reservation", public_id)
+    _check_scope(actor, reservation.warehouse_id, reservation.warehouse.code)
+    return reservation
+
+
+def _open_allocations(session: Session, reservation: Reservation) -> list[ReservationAllocation]:
+    allocations = queries.active_allocations(session, [reservation.id])
+    ledger.lock_balances(session, [(reservation.product, a.location) for a in allocations])
+    return allocations
+
+
+def release(session: Session, public_id: uuid.UUID, actor: Actor | None) -> Reservation:
+    """Give back everything the reservation still holds."""
+    now = utcnow()
+    reservation = _locked(session, public_id, actor)
+    require_transition(status_of(reservation, now), ReservationStatus.RELEASED, "release")
+    for allocation in _open_allocations(session, reservation):
+        give_back = -allocation.open
+        _post(
+            session,
+            MovementType.RELEASE,
+            reservation,
+            allocation.location,
+            Decimal(0),
+            give_back,
+            actor,
+        )
+        allocation.status, allocation.open = ReservationStatus.RELEASED, Decimal(0)
+    _close(reservation, ReservationStatus.RELEASED, now)
+    return reservation
+
+
+def fulfil(
+    session: Session,
+    public_id: uuid.UUID,
+    quantity: Decimal | None,
+    actor: Actor | None,
+    note: str | None = None,
+) -> tuple[Reservation, list[StockMovement]]:
+    """Ship ``quantity`` (default: all still held) of what is reserved; the rest stays."""
+    now = utcnow()
+    reservation = _locked(session, public_id, actor)
+    require_transition(status_of(reservation, now), ReservationStatus.FULFILLED, "fulfil")
+    allocations = _open_allocations(session, reservation)
+    held = sum((a.open for a in allocations), Decimal(0))
+    unit = reservation.product.unit
+    wanted = held if quantity is None else check_quantity(quantity, unit.code, unit.decimals)
+    if wanted > held:
+        raise InvalidState(
+            f"cannot fulfil {wanted} of a reservation that holds {held}",
+            requested=wanted,
+            reserved=held,
+        )
+    moved = _ship_from(session, reservation, allocations, wanted, actor, note)
+    reservation.fulfilled += wanted
+    if wanted == held:
+        _close(reservation, ReservationStatus.FULFILLED, now)
+    return reservation, moved
+
+
+def _ship_from(
+    session: Session,
+    reservation: Reservation,
+    allocations: list[ReservationAllocation],
+    wanted: Decimal,
+    actor: Actor | None,
+    note: str | None,
+) -> list[StockMovement]:
+    """Take from the allocations in the order they were made (pick faces first)."""
+    moved: list[StockMovement] = []
+    remaining = wanted
+    for allocation in allocations:
+        take = min(allocation.open, remaining)
+        if take <= 0:
+            break
+        kind, where = MovementType.SHIP, allocation.location
+        moved.append(_post(session, kind, reservation, where, -take, -take, actor, note))
+        allocation.open -= take
+        if allocation.open == 0:
+            allocation.status = ReservationStatus.FULFILLED
+        remaining -= take
+    return moved
+
+
+def extend(
+    session: Session, public_id: uuid.UUID, expires_at: datetime | None, actor: Actor | None
+) -> Reservation:
+    """Move the expiry (None: never expires) of a reservation that is still active."""
+    now = utcnow()
+    if expires_at is not None and expires_at <= now:
+        raise RuleViolation("expires_at must be in the future")
+    reservation = _locked(session, public_id, actor)
+    status = status_of(reservation, now)
+    if status is not ReservationStatus.ACTIVE:
+        raise InvalidState(
+            f"cannot extend a {status} reservation; only an ACTIVE one",
+            state=status.value,
+            allowed=[],
+        )
+    reservation.expires_at = expires_at
+    for allocation in queries.active_allocations(session, [reservation.id]):
+        allocation.expires_at = expires_at
+    return reservation
+
+
+def expire_due(session: Session, limit: int = 500) -> int:
+    """Expire up to ``limit`` overdue reservations no other worker holds; how many."""
+    now = utcnow()
+    due = queries.claim_due(session, now, limit)
+    if not due:
+        return 0
+    by_id = {r.id: r for r in due}
+    allocations = queries.active_allocations(session, list(by_id))
+    products = {p.id: p for p in queries.products_of(session, [r.product_id for r in due])}
+    places = [(products[a.product_id], a.location) for a in allocations]
+    ledger.lock_balances(session, places)
+    for allocation, (product, location) in zip(allocations, places, strict=True):
+        reservation_id = by_id[allocation.reservation_id].public_id
+        ledger.expire_allocation(session, allocation, product, location, reservation_id, None)
+    for reservation in due:
+        _close(reservation, ReservationStatus.EXPIRED, now)
+    return len(due)
+
+
+def _close(reservation: Reservation, status: ReservationStatus, now: datetime) -> None:
+    reservation.status = status
+    reservation.closed_at = now
+
+
+@dataclass(frozen=True)
+class ReservationFilter:
+    status: ReservationStatus | None = None
+    sku: str | None = None
+    warehouse: str | None = None
+    reference: str | None = None
+    channel: str | None = None
+    expiring_before: datetime | None = None
+
+
+SORTS = {"created_at": Reservation.created_at, "expires_at": Reservation.expires_at}
+
+
+def list_reservations(
+    session: Session,
+    filters: ReservationFilter,
+    sort: str | None,
+    cursor: str | None,
+    limit: int,
+    actor: Actor | None = None,
+) -> Page[Reservation]:
+    now = utcnow()
+    stmt = queries.reservations_query()
+    if actor is not None and actor.warehouse_ids is not None:
+        stmt = stmt.where(Reservation.warehouse_id.in_(actor.warehouse_ids))
+    if filters.status is not None:
+        stmt = stmt.where(queries.has_status(filters.status, now))
+    if filters.sku:
+        product = references.product_by_sku(session, filters.sku)
+        stmt = stmt.where(Reservation.product_id == product.id)
+    if filters.warehouse:
+        stmt = stmt.where(Reservation.warehouse_id == get_warehouse(session, filters.warehouse).id)
+    if filters.reference:
+        stmt = stmt.where(Reservation.reference == filters.reference)
+    if filters.channel:
+        stmt = stmt.where(Reservation.channel == filters.channel)
+    if filters.expiring_before:
+        stmt = stmt.where(Reservation.expires_at < filters.expiring_before)
+    keys = parse_sort(sort, SORTS, "-created_at")
+    return paginate(session, stmt, keys, Reservation.id, cursor, limit)
+
+
+def get_reservation(session: Session, public_id: uuid.UUID, actor: Actor | None) -> Reservation:
+    found = session.scalars(
+        queries.reservations_query().where(Reservation.public_id == public_id)
+    ).one_or_none()
+    if found is None or (actor is not None and not actor.may_use_warehouse(found.warehouse_id)):
+        raise NotFound("reservation", public_id)
+    return found
+
+
+def allocations_by_reservation(
+    session: Session, reservations: list[Reservation]
+) -> dict[int, list[ReservationAllocation]]:
+    found: dict[int, list[ReservationAllocation]] = {r.id: [] for r in reservations}
+    for allocation in queries.allocations_of(session, list(found)):
+        found[allocation.reservation_id].append(allocation)
+    return found

@@ -1,0 +1,1 @@
+"""Background jobs, each a loop over a service function (``stockroom worker``)."""
