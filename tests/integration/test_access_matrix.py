@@ -6,6 +6,7 @@ higher roles get past authorization too. A route added without a permission brea
 ``create_app`` refuses to start, and the route would not answer 401.
 """
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,7 @@ from stockroom.config import Settings
 from stockroom.db.engine import Database
 from stockroom.db.models import StockMovement
 from stockroom.domain.access import ROLE_PERMISSIONS, Actor, Permission, Role
-from stockroom.services import api_keys, catalog, reservations, users
+from stockroom.services import api_keys, catalog, customers, orders, reservations, users
 from stockroom.services.credentials import Passwords
 
 ROLES_LOW_TO_HIGH = [Role.VIEWER, Role.STAFF, Role.MANAGER, Role.ADMIN]
@@ -61,7 +62,20 @@ BODIES: dict[tuple[str, str], Any] = {
     ("patch", "/api/v1/users/{user_id}"): {"name": "Renamed {role}"},
     ("post", "/api/v1/api-keys"): {"name": "key {role}"},
     ("patch", "/api/v1/system/settings"): {"self_registration": False},
+    ("post", "/api/v1/customers"): {"name": "Customer {role}"},
+    ("patch", "/api/v1/customers/{customer_id}"): {"notes": "Called {role}"},
+    ("post", "/api/v1/orders"): {
+        "customer_id": "{customer_id}",
+        "warehouse": "MAIN",
+        "lines": [{"sku": "WIDGET", "quantity": 1}],
+    },
+    ("post", "/api/v1/orders/{order_id}/shipments"): {"lines": [{"line": 1, "quantity": 1}]},
+    ("post", "/api/v1/orders/{order_id}/returns"): {
+        "lines": [{"line": 1, "quantity": 1, "disposition": "SCRAP"}]
+    },
 }
+# Operations that need a target in a particular state.
+TARGET_FOR = {"/api/v1/orders/{order_id}/complete": {"order_id": "shipped_order_id"}}
 QUERIES = {"/api/v1/inventory/availability": {"sku": "WIDGET"}}
 
 
@@ -102,7 +116,12 @@ def _seed(session: Session, settings: Settings) -> dict[str, str]:
     someone = users.create_user(session, Passwords(settings), staff)
     system = Actor("user", someone.public_id, "seed", Role.ADMIN)
     key = api_keys.create_api_key(session, system, "seed", Role.VIEWER, ())
+    buyer = customers.create_customer(session, {"name": "Buyer"}, [])
+    partly, shipped = _orders(session, buyer.public_id)
     return {
+        "customer_id": str(buyer.public_id),
+        "order_id": str(partly),
+        "shipped_order_id": str(shipped),
         "product": "WIDGET",
         "sku": "WIDGET",
         "barcode": "4006381333931",
@@ -118,13 +137,27 @@ def _seed(session: Session, settings: Settings) -> dict[str, str]:
     }
 
 
+def _orders(session: Session, customer: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """A PARTIALLY_SHIPPED order (10 ordered, 3 shipped) and a SHIPPED one."""
+    ids = []
+    for ordered, shipping in ((10, 3), (1, 1)):
+        line = orders.OrderLineIn("WIDGET", Decimal(ordered))
+        order = orders.place_order(session, orders.PlaceOrder(customer, "MAIN", [line]), None)
+        orders.ship(session, order.public_id, orders.ShipOrder({1: Decimal(shipping)}), None)
+        ids.append(order.public_id)
+    return ids[0], ids[1]
+
+
 def call(
     client: TestClient, admin: TestClient, method: str, path: str, targets: dict[str, str], who: str
 ) -> Any:
-    url = path.format(**targets)
+    names = {**targets, **{k: targets[v] for k, v in TARGET_FOR.get(path, {}).items()}}
+    url = path.format(**names)
     body = BODIES.get((method, path))
     if body is not None:
-        body = {k: v.format(role=who) if isinstance(v, str) else v for k, v in body.items()}
+        body = {
+            k: v.format(role=who, **targets) if isinstance(v, str) else v for k, v in body.items()
+        }
     headers = {}
     if method in ("put", "patch"):
         etag = admin.get(url).headers.get("ETag")
@@ -189,6 +222,7 @@ def lowest_role(mark: str) -> Role | None:
 def expected_lowest_role(method: str, path: str) -> Role | None:
     """The rough matrix of the product: viewers read, staff move and reserve stock,
     managers edit the catalog, warehouses, customers and orders and read the audit trail,
+    staff also allocate, ship and take returns of orders,
     admins administer."""
     if path in ("/healthz", "/readyz") or path in (
         "/api/v1/auth/signup",
@@ -204,6 +238,8 @@ def expected_lowest_role(method: str, path: str) -> Role | None:
         return Role.VIEWER
     if path.startswith(("/api/v1/movements", "/api/v1/reservations")):
         return Role.STAFF
+    if path.endswith(("/allocate", "/shipments", "/returns")):
+        return Role.STAFF  # warehouse work on an order: picking, packing, taking returns
     return Role.MANAGER
 
 

@@ -94,6 +94,22 @@ def existing(world: Database, client: TestClient) -> dict[str, list[Any]]:
     location_codes = [f"{loc['warehouse']}/{loc['code']}" for loc in locations]
     movements = client.get(f"{API}/movements").json()["items"]
     assert [len(products), len(locations), len(movements)] == [2, 4, 2]
+    customer = client.post(f"{API}/customers", json={"name": "Fuzz"}).json()
+    order = client.post(
+        f"{API}/orders",
+        json={
+            "customer_id": customer["id"],
+            "warehouse": "MAIN",
+            "lines": [{"sku": "WIDGET", "quantity": 5}],
+        },
+    ).json()
+    held = client.post(
+        f"{API}/reservations",
+        json={
+            "reference": "FUZZ",
+            "lines": [{"sku": "WIDGET", "warehouse": "MAIN", "quantity": 2}],
+        },
+    ).json()["reservations"]
     return {
         "sku": ["WIDGET", "COFFEE"],
         "product": ["WIDGET", "COFFEE", products[0]["id"]],
@@ -112,6 +128,10 @@ def existing(world: Database, client: TestClient) -> dict[str, list[Any]]:
         "counted": [0, "7.5", 100],
         "delta": [-1, "3", "-0.5"],
         "version": [1],
+        "customer_id": [customer["id"]],
+        "order_id": [order["id"]],
+        "reservation_id": [r["id"] for r in held],
+        "line": [1],
     }
 
 

@@ -10,6 +10,7 @@ class MovementType(StrEnum):
     TRANSFER_OUT = "TRANSFER_OUT"
     TRANSFER_IN = "TRANSFER_IN"
     COUNT = "COUNT"
+    RETURN = "RETURN"  # a customer's goods back on the shelf (restocked from an RMA)
     # These change what is promised (reserved), not what is there (on hand).
     RESERVE = "RESERVE"
     RELEASE = "RELEASE"
@@ -39,6 +40,7 @@ class ReferenceType(StrEnum):
     COUNT = "COUNT"
     MANUAL = "MANUAL"
     RESERVATION = "RESERVATION"
+    RMA = "RMA"
 
 
 class LocationType(StrEnum):

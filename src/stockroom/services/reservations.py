@@ -59,6 +59,7 @@ class ReserveLine:
     warehouse: str
     quantity: Decimal
     location: str | None = None  # only from this location, else by the pick strategy
+    order_line_id: int | None = None  # set when a sales order allocates its line
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class _Line:
     warehouse: Warehouse
     quantity: Decimal
     location: Location | None
+    order_line_id: int | None = None
     places: list[Location] = field(default_factory=list)
 
 
@@ -118,7 +120,7 @@ def _resolve(session: Session, line: ReserveLine, actor: Actor | None) -> _Line:
         location = references.location(session, line.location)
         if location.warehouse_id != warehouse.id:
             raise RuleViolation(f"location {line.location} is not in warehouse {warehouse.code}")
-    return _Line(product, warehouse, quantity, location)
+    return _Line(product, warehouse, quantity, location, line.order_line_id)
 
 
 def _check_scope(actor: Actor | None, warehouse_id: int, code: str) -> None:
@@ -194,6 +196,7 @@ def _book(
         group_id=group,
         strategy=STRATEGY if line.location is None else "location",
         created_by=actor.label if actor else None,
+        order_line_id=line.order_line_id,
     )
     session.add(reservation)
     session.flush()
@@ -262,8 +265,14 @@ def _open_allocations(session: Session, reservation: Reservation) -> list[Reserv
 
 def release(session: Session, public_id: uuid.UUID, actor: Actor | None) -> Reservation:
     """Give back everything the reservation still holds."""
-    now = utcnow()
     reservation = _locked(session, public_id, actor)
+    _refuse_if_ordered(reservation, "release")
+    return release_held(session, reservation, actor)
+
+
+def release_held(session: Session, reservation: Reservation, actor: Actor | None) -> Reservation:
+    """Release a reservation the caller has locked (an order releases its lines this way)."""
+    now = utcnow()
     require_transition(status_of(reservation, now), ReservationStatus.RELEASED, "release")
     for allocation in _open_allocations(session, reservation):
         give_back = -allocation.open
@@ -281,6 +290,17 @@ def release(session: Session, public_id: uuid.UUID, actor: Actor | None) -> Rese
     return reservation
 
 
+def _refuse_if_ordered(reservation: Reservation, action: str) -> None:
+    """An order's reservations change with the order, or its lines would not add up."""
+    if reservation.order_line_id is not None:
+        raise InvalidState(
+            f"cannot {action} this reservation directly: it allocates a sales order line "
+            f"({reservation.reference}); ship or cancel the order instead",
+            state=reservation.status,
+            order=reservation.reference,
+        )
+
+
 def fulfil(
     session: Session,
     public_id: uuid.UUID,
@@ -289,8 +309,20 @@ def fulfil(
     note: str | None = None,
 ) -> tuple[Reservation, list[StockMovement]]:
     """Ship ``quantity`` (default: all still held) of what is reserved; the rest stays."""
-    now = utcnow()
     reservation = _locked(session, public_id, actor)
+    _refuse_if_ordered(reservation, "fulfil")
+    return reservation, ship_held(session, reservation, quantity, actor, note)
+
+
+def ship_held(
+    session: Session,
+    reservation: Reservation,
+    quantity: Decimal | None,
+    actor: Actor | None,
+    note: str | None = None,
+) -> list[StockMovement]:
+    """Fulfil a reservation the caller has locked; returns the SHIP rows."""
+    now = utcnow()
     require_transition(status_of(reservation, now), ReservationStatus.FULFILLED, "fulfil")
     allocations = _open_allocations(session, reservation)
     held = sum((a.open for a in allocations), Decimal(0))
@@ -306,7 +338,7 @@ def fulfil(
     reservation.fulfilled += wanted
     if wanted == held:
         _close(reservation, ReservationStatus.FULFILLED, now)
-    return reservation, moved
+    return moved
 
 
 def _ship_from(
@@ -341,6 +373,7 @@ def extend(
     if expires_at is not None and expires_at <= now:
         raise RuleViolation("expires_at must be in the future")
     reservation = _locked(session, public_id, actor)
+    _refuse_if_ordered(reservation, "extend")
     status = status_of(reservation, now)
     if status is not ReservationStatus.ACTIVE:
         raise InvalidState(
@@ -436,3 +469,15 @@ def allocations_by_reservation(
     for allocation in queries.allocations_of(session, list(found)):
         found[allocation.reservation_id].append(allocation)
     return found
+
+
+def lock_held_stock(session: Session, held: list[Reservation]) -> None:
+    """Lock, in the one fixed order, every balance these reservations hold stock at.
+
+    An order ships or releases several reservations; locking all their balances first
+    means two orders sharing products cannot lock them in opposite orders.
+    """
+    by_id = {r.id: r for r in held}
+    allocations = queries.active_allocations(session, list(by_id))
+    places = [(by_id[a.reservation_id].product, a.location) for a in allocations]
+    ledger.lock_balances(session, places)

@@ -26,7 +26,7 @@ from stockroom.domain.operations import (
     Transfer,
 )
 from stockroom.domain.quantities import check_quantity
-from stockroom.services import ledger, references
+from stockroom.services import ledger, orders, references
 from stockroom.services.ledger import LedgerEntry
 
 
@@ -101,7 +101,14 @@ def _receive(look: _Lookups, op: Receive) -> list[StockMovement]:
     entry = _entry(
         MovementType.RECEIVE, product, location, qty, op.reference, unit_cost=cost, note=op.note
     )
-    return [ledger.post(look.session, entry, actor=look.label)]
+    # Orders waiting for this product here are served from it in the same transaction;
+    # their balances are locked before the receipt's, in the one fixed order.
+    waiting = orders.backorder_places(look.session, product, location)
+    ledger.lock_balances(look.session, waiting)
+    posted = [ledger.post(look.session, entry, actor=look.label)]
+    if waiting:
+        orders.allocate_backorders(look.session, product, location.warehouse_id, look.actor)
+    return posted
 
 
 def _ship(look: _Lookups, op: Ship) -> list[StockMovement]:
@@ -200,6 +207,8 @@ def _places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Lo
             places += [(product, look.location(ref)) for ref in refs]
         except DomainError:
             continue
+        if isinstance(op, Receive):
+            places += orders.backorder_places(look.session, product, places[-1][1])
     return places
 
 

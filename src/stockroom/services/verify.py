@@ -1,4 +1,5 @@
-"""Integrity check: every balance must equal the sum of its ledger rows (and reservations)."""
+"""Integrity check: every balance must equal the sum of its ledger rows (and reservations),
+and every order line's allocation what its reservations hold."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import Location, Product, Warehouse
 from stockroom.db.queries.inventory import ledger_mismatches
+from stockroom.db.queries.orders import order_line_mismatches
 from stockroom.domain.quantities import format_quantity
 
 
@@ -18,17 +20,32 @@ class Mismatch:
     on_hand: Decimal  # the balance's value of ``what``
     ledger_total: Decimal
     what: str = "on_hand"
+    subject: str = "balance"
 
     def describe(self) -> str:
         field, _, source = self.what.partition("/")
         return (
-            f"{self.sku} at {self.location}: balance says {field} "
+            f"{self.sku} at {self.location}: {self.subject} says {field} "
             f"{format_quantity(self.on_hand)}, {source or 'ledger rows'} add up to "
             f"{format_quantity(self.ledger_total)}"
         )
 
 
 def find_mismatches(session: Session) -> list[Mismatch]:
+    return _balance_mismatches(session) + _order_line_mismatches(session)
+
+
+def _order_line_mismatches(session: Session) -> list[Mismatch]:
+    """An order line's ``allocated`` must be what its active reservations still hold."""
+    return [
+        Mismatch(
+            sku, f"{number} line {line}", allocated, held, "allocated/reservations", "order line"
+        )
+        for sku, number, line, allocated, held in order_line_mismatches(session)
+    ]
+
+
+def _balance_mismatches(session: Session) -> list[Mismatch]:
     found = ledger_mismatches(session)
     if not found:
         return []

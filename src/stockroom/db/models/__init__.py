@@ -13,6 +13,16 @@ from stockroom.db.models.auth import (
 from stockroom.db.models.base import Base
 from stockroom.db.models.catalog import Category, Product, Unit
 from stockroom.db.models.idempotency import IdempotencyRecord
+from stockroom.db.models.orders import (
+    Customer,
+    CustomerAddress,
+    ReturnLine,
+    SalesOrder,
+    SalesOrderLine,
+    SalesReturn,
+    Shipment,
+    ShipmentLine,
+)
 from stockroom.db.models.outbox import OutboxEvent
 from stockroom.db.models.reservations import Reservation, ReservationAllocation
 from stockroom.db.models.stock import StockBalance, StockMovement
@@ -25,6 +35,8 @@ __all__ = [
     "AuthSession",
     "Base",
     "Category",
+    "Customer",
+    "CustomerAddress",
     "IdempotencyRecord",
     "Location",
     "OutboxEvent",
@@ -32,6 +44,12 @@ __all__ = [
     "RefreshToken",
     "Reservation",
     "ReservationAllocation",
+    "ReturnLine",
+    "SalesOrder",
+    "SalesOrderLine",
+    "SalesReturn",
+    "Shipment",
+    "ShipmentLine",
     "StockBalance",
     "StockMovement",
     "SystemSetting",

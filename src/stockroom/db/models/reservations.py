@@ -31,6 +31,7 @@ class Reservation(PublicId, Timestamps, Base):
         ),
         Index("ix_reservations_reference", "reference"),
         Index("ix_reservations_product_status", "product_id", "status"),
+        Index("ix_reservations_order_line", "order_line_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -46,6 +47,8 @@ class Reservation(PublicId, Timestamps, Base):
     group_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     strategy: Mapped[str] = mapped_column(String(32))
     created_by: Mapped[str | None] = mapped_column(String(120))
+    # Set when the reservation allocates a sales order line; then only the order changes it.
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order_lines.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     product: Mapped[Product] = relationship(lazy="raise")
