@@ -118,7 +118,10 @@ def verify() -> None:
         typer.echo(f"{len(breaks)} problem(s) in the audit chain", err=True)
     if mismatches or breaks:
         raise typer.Exit(1)
-    typer.echo("ok: every balance equals the sum of its ledger rows; the audit chain is intact")
+    typer.echo(
+        "ok: every balance equals the sum of its ledger rows, reservations and order lines "
+        "agree, the audit chain is intact"
+    )
 
 
 @users_app.command("create-admin")

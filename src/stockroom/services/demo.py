@@ -23,7 +23,7 @@ from stockroom.domain.operations import (
     StockOperation,
     Transfer,
 )
-from stockroom.services import catalog, stock, warehouses
+from stockroom.services import catalog, customers, orders, stock, warehouses
 
 WAREHOUSES = [
     ("MAIN", "Main distribution centre", "Industriestrasse 12, 10115 Berlin", "Europe/Berlin"),
@@ -87,6 +87,12 @@ CATALOG: dict[tuple[str, ...], tuple[str, str, list[str], tuple[int, int]]] = {
 }
 VARIANTS = ["S", "M", "L", "XL", "RED", "BLUE", "BLACK", "WHITE"]
 GRADES = ["STD", "PRO", "ECO", "BULK"]
+CUSTOMERS = [
+    ("Corner Café", "Torstrasse 5", "Berlin", "10119"),
+    ("Hof Outdoor GmbH", "Marktplatz 2", "Leipzig", "04109"),
+    ("Studio Nord", "Hafenweg 14", "Hamburg", "20457"),
+    ("Bäckerei Sonne", "Lindenallee 9", "Potsdam", "14467"),
+]
 
 Progress = Callable[[str], None]
 
@@ -104,6 +110,7 @@ def load_demo(session: Session, progress: Progress = print) -> bool:
     skus = _products(session, rng, progress)
     levels = _opening_stock(session, rng, skus, progress)
     _history(session, rng, skus, levels, progress)
+    _orders(session, rng, skus, progress)
     return True
 
 
@@ -231,3 +238,32 @@ def _history(
         _apply(session, op, levels)
         done += 1
     progress(f"recorded {done} orders, transfers, adjustments and counts")
+
+
+def _orders(
+    session: Session, rng: random.Random, skus: list[tuple[str, str]], progress: Progress
+) -> None:
+    """Customers, and orders in every state: shipped, partly shipped, allocated, backordered,
+    cancelled. The last line of every fourth order asks for more than there is."""
+    buyers = [
+        customers.create_customer(
+            session,
+            {"name": name, "email": f"orders@{name.split()[0].lower()}.example"},
+            [customers.Address(street, city, "DE", postal_code=code, is_default_shipping=True)],
+        )
+        for name, street, city, code in CUSTOMERS
+    ]
+    for i in range(12):
+        picked = rng.sample([sku for sku, unit in skus if unit == "pcs"], rng.randint(1, 3))
+        lines = [
+            orders.OrderLineIn(sku, Decimal(rng.randint(1, 4)), Decimal("9.90")) for sku in picked
+        ]
+        if i % 4 == 3:
+            lines[-1] = orders.OrderLineIn(picked[-1], Decimal(1000), Decimal("9.90"))
+        command = orders.PlaceOrder(buyers[i % len(buyers)].public_id, "MAIN", lines, channel="web")
+        order = orders.place_order(session, command, None)
+        if i % 4 == 0:
+            orders.ship(session, order.public_id, orders.ShipOrder(carrier="DHL"), None)
+        elif i % 6 == 1:
+            orders.cancel(session, order.public_id, None)
+    progress(f"created {len(buyers)} customers and 12 sales orders")
