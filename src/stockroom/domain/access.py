@@ -4,6 +4,8 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from stockroom.domain.errors import Forbidden
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -69,6 +71,12 @@ class Actor:
     def label(self) -> str:
         """How ledger and audit rows name the actor: ``user:<id>`` or ``api_key:<id>``."""
         return f"{self.kind}:{self.public_id}"
+
+
+def require_warehouse(actor: Actor | None, warehouse_id: int, code: str) -> None:
+    """Refuse (403) a change in a warehouse outside the actor's scope; None is the system."""
+    if actor is not None and not actor.may_use_warehouse(warehouse_id):
+        raise Forbidden(f"warehouse {code} is outside your scope")
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from stockroom.db.queries import orders as queries
 from stockroom.db.queries import reservations as reservation_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.db.types import utcnow
-from stockroom.domain.access import Actor
-from stockroom.domain.errors import Forbidden, InvalidState, NotFound, RuleViolation
+from stockroom.domain.access import Actor, require_warehouse
+from stockroom.domain.errors import InvalidState, NotFound, RuleViolation
 from stockroom.domain.orders import (
     OPEN,
     LineState,
@@ -73,7 +73,7 @@ def place_order(session: Session, command: PlaceOrder, actor: Actor | None) -> S
     if not customer.is_active:
         raise RuleViolation(f"customer {customer.name} is deactivated; reactivate them first")
     warehouse = get_warehouse(session, command.warehouse)
-    _check_scope(actor, warehouse.id, warehouse.code)
+    require_warehouse(actor, warehouse.id, warehouse.code)
     if not warehouse.is_active:
         raise RuleViolation(f"warehouse {warehouse.code} is closed; it takes no orders")
     order = SalesOrder(
@@ -113,11 +113,6 @@ def _line(session: Session, number: int, line: OrderLineIn) -> SalesOrderLine:
         returned=Decimal(0),
         unit_price=line.unit_price,
     )
-
-
-def _check_scope(actor: Actor | None, warehouse_id: int, code: str) -> None:
-    if actor is not None and not actor.may_use_warehouse(warehouse_id):
-        raise Forbidden(f"warehouse {code} is outside your scope")
 
 
 def _state(line: SalesOrderLine) -> LineState:
@@ -173,7 +168,7 @@ def _locked(
     order = queries.lock_order(session, public_id)
     if order is None:
         raise NotFound("order", public_id)
-    _check_scope(actor, order.warehouse_id, order.warehouse.code)
+    require_warehouse(actor, order.warehouse_id, order.warehouse.code)
     require_action(OrderStatus(order.status), action)
     return order
 

@@ -30,9 +30,8 @@ from stockroom.db.queries import stock as stock_queries
 from stockroom.db.queries import warehouses as warehouse_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.db.types import utcnow
-from stockroom.domain.access import Actor
+from stockroom.domain.access import Actor, require_warehouse
 from stockroom.domain.errors import (
-    Forbidden,
     InsufficientStock,
     InvalidState,
     NotFound,
@@ -111,7 +110,7 @@ def _resolve(session: Session, line: ReserveLine, actor: Actor | None) -> _Line:
     warehouse = warehouse_queries.warehouse_by_code(session, line.warehouse.strip())
     if warehouse is None:
         raise NotFound("warehouse", line.warehouse)
-    _check_scope(actor, warehouse.id, warehouse.code)
+    require_warehouse(actor, warehouse.id, warehouse.code)
     if not product.is_active:
         raise RuleViolation(f"product {product.sku} is deactivated; it cannot be reserved")
     quantity = check_quantity(line.quantity, product.unit.code, product.unit.decimals)
@@ -121,11 +120,6 @@ def _resolve(session: Session, line: ReserveLine, actor: Actor | None) -> _Line:
         if location.warehouse_id != warehouse.id:
             raise RuleViolation(f"location {line.location} is not in warehouse {warehouse.code}")
     return _Line(product, warehouse, quantity, location, line.order_line_id)
-
-
-def _check_scope(actor: Actor | None, warehouse_id: int, code: str) -> None:
-    if actor is not None and not actor.may_use_warehouse(warehouse_id):
-        raise Forbidden(f"warehouse {code} is outside your scope")
 
 
 def _lock_and_read(
@@ -253,7 +247,7 @@ def _locked(session: Session, public_id: uuid.UUID, actor: Actor | None) -> Rese
     reservation = queries.lock_reservation(session, public_id)
     if reservation is None:
         raise NotFound("reservation", public_id)
-    _check_scope(actor, reservation.warehouse_id, reservation.warehouse.code)
+    require_warehouse(actor, reservation.warehouse_id, reservation.warehouse.code)
     return reservation
 
 

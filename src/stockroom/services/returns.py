@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import Location, Product, ReturnLine, SalesOrder, SalesReturn
 from stockroom.db.queries import orders as queries
-from stockroom.domain.access import Actor
-from stockroom.domain.errors import Forbidden, InvalidState, NotFound, RuleViolation
+from stockroom.domain.access import Actor, require_warehouse
+from stockroom.domain.errors import InvalidState, NotFound, RuleViolation
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.orders import Disposition, OrderAction
 from stockroom.domain.quantities import check_quantity
@@ -85,8 +85,7 @@ def _location(session: Session, line: ReturnLineIn, actor: Actor | None) -> Loca
     if line.location is None:
         raise RuleViolation("RESTOCK needs the location the goods go back to")
     location = references.location(session, line.location)
-    if actor is not None and not actor.may_use_warehouse(location.warehouse_id):
-        raise Forbidden(f"warehouse {location.warehouse.code} is outside your scope")
+    require_warehouse(actor, location.warehouse_id, location.warehouse.code)
     if not location.is_active or not location.warehouse.is_active:
         raise RuleViolation(f"location {line.location} is deactivated; it takes no new stock")
     return location

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from stockroom.db.models import Location, Product, StockMovement
-from stockroom.domain.access import Actor
-from stockroom.domain.errors import DomainError, Forbidden, InvalidQuantity, RuleViolation
+from stockroom.domain.access import Actor, require_warehouse
+from stockroom.domain.errors import DomainError, InvalidQuantity, RuleViolation
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.operations import (
     Adjust,
@@ -50,8 +50,7 @@ class _Lookups:
         key = ref.upper()
         if key not in self.locations:
             found = references.location(self.session, ref)
-            if self.actor is not None and not self.actor.may_use_warehouse(found.warehouse_id):
-                raise Forbidden(f"warehouse {found.warehouse.code} is outside your scope")
+            require_warehouse(self.actor, found.warehouse_id, found.warehouse.code)
             self.locations[key] = found
         return self.locations[key]
 
