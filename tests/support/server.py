@@ -18,8 +18,11 @@ START_TIMEOUT_SECONDS = 30
 class StockroomServer:
     """``with StockroomServer(settings) as base_url: ...`` on 127.0.0.1 and a free port."""
 
-    def __init__(self, settings: Settings, log_path: Path) -> None:
+    def __init__(
+        self, settings: Settings, log_path: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.settings = settings
+        self.extra_env = extra_env or {}
         self.log_path = log_path
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -33,6 +36,7 @@ class StockroomServer:
             "STOCKROOM_JWT_SECRET": secret,
             "STOCKROOM_PASSWORD_TIME_COST": str(self.settings.password_time_cost),
             "STOCKROOM_PASSWORD_MEMORY_KIB": str(self.settings.password_memory_kib),
+            **self.extra_env,
         }
         command = [sys.executable, "-m", "stockroom", "serve", "--port", str(self.port)]
         with self.log_path.open("wb") as log:
