@@ -3,21 +3,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency, direct or not, at an exact version with its hashes: a new release of
+# anything (a linter, say) changes nothing until `make lock` is run and the result committed.
+LOCK := requirements.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest-xdist workers; 2 matches the 2-core CI machine.
 WORKERS ?= 2
 
-.PHONY: install run test test-sqlite test-postgresql lint fmt typecheck clean
+.PHONY: install lock run test test-sqlite test-postgresql lint fmt typecheck clean
 
 install: $(STAMP)
 
-# Reinstall whenever the dependencies change.
-$(STAMP): pyproject.toml
+# Reinstall whenever the dependencies change. The lock pins the build tools too, so the
+# project itself is installed without build isolation (nothing fetched unpinned).
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Re-resolve requirements.lock from pyproject.toml (after changing a dependency there).
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--no-header --quiet -o $(LOCK)
 
 run: install
 	$(BIN)/stockroom db upgrade
