@@ -13,7 +13,7 @@ class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
     __table_args__ = (
         # A key is the sender's own: another user sending the same key is another request.
-        UniqueConstraint("owner", "key"),
+        UniqueConstraint("owner", "key", name="uq_idempotency_keys_owner_key"),
         Index("ix_idempotency_keys_created_at", "created_at"),
     )
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stockroom.db.models.base import Base, PublicId, Timestamps
@@ -83,7 +83,8 @@ class ReservationAllocation(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    reservation_id: Mapped[int] = mapped_column(ForeignKey("reservations.id"))
+    # BIGINT on both databases, as migration 0004 made it (reservations.id is BIGINT too).
+    reservation_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("reservations.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
