@@ -11,7 +11,8 @@ PORT ?= 8000
 # pytest-xdist workers; 2 matches the 2-core CI machine.
 WORKERS ?= 2
 
-.PHONY: install lock run test test-sqlite test-postgresql lint fmt typecheck clean
+
+.PHONY: install lock docs run test test-sqlite test-postgresql lint fmt typecheck clean
 
 install: $(STAMP)
 
@@ -27,6 +28,10 @@ $(STAMP): pyproject.toml $(LOCK)
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 		--no-header --quiet -o $(LOCK)
+
+# Regenerate the generated documentation (the settings reference).
+docs: install
+	$(BIN)/python -m stockroom.config_docs > docs/settings.md
 
 run: install
 	$(BIN)/stockroom db upgrade

@@ -16,37 +16,75 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STOCKROOM_", env_file=".env", extra="ignore")
 
     # No configuration means the embedded default: a SQLite file in the working directory.
-    database_url: str = "sqlite:///./stockroom.db"
-    database_pool_size: int = Field(default=10, ge=1)
-    database_max_overflow: int = Field(default=20, ge=0)
-    # How long a SQLite writer waits for the write lock before giving up.
-    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
-    # Requests larger than this are refused with 413 before they are parsed.
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    # Most lines one batch request may carry.
-    max_batch_lines: int = Field(default=500, ge=1)
-    # Idempotency keys are kept at least this long; a replay after that does the work again.
-    idempotency_ttl_hours: int = Field(default=24, ge=1)
-    # How long a reservation holds stock when the request names no expiry (a cart hold).
-    reservation_ttl_seconds: int = Field(default=900, ge=1, le=366 * 24 * 3600)
-    log_level: str = "INFO"
+    database_url: str = Field(
+        default="sqlite:///./stockroom.db",
+        description="The database: `sqlite:///path` (embedded) or "
+        "`postgresql+psycopg://user:password@host/name`",
+    )
+    database_pool_size: int = Field(
+        default=10, ge=1, description="Connections each server process keeps open (PostgreSQL)"
+    )
+    database_max_overflow: int = Field(
+        default=20, ge=0, description="Extra connections a process may open at peaks (PostgreSQL)"
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=10_000, ge=0, description="How long a SQLite writer waits for the write lock"
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Larger request bodies are refused with 413"
+    )
+    max_batch_lines: int = Field(default=500, ge=1, description="Most lines one batch may carry")
+    idempotency_ttl_hours: int = Field(
+        default=24,
+        ge=1,
+        description="How long an Idempotency-Key is remembered; a replay after that does the "
+        "work again",
+    )
+    reservation_ttl_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=366 * 24 * 3600,
+        description="How long a reservation holds stock when the request names no expiry",
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
 
-    # "production" refuses to start without an explicit, strong STOCKROOM_JWT_SECRET.
-    environment: Literal["development", "production"] = "development"
-    # Signs access tokens. Unset in development: generated once and kept in secret_file.
-    jwt_secret: SecretStr | None = None
-    secret_file: Path = Path("stockroom.secret")
-    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    refresh_token_days: int = Field(default=30, ge=1, le=365)
-    # argon2id cost; the defaults follow RFC 9106's second recommendation (64 MiB, t=3).
-    password_time_cost: int = Field(default=3, ge=1)
-    password_memory_kib: int = Field(default=65536, ge=32)
-    # Requests per minute: per user or API key, and per client address on the login route.
-    rate_limit_per_minute: int = Field(default=600, ge=1)
-    login_attempts_per_minute: int = Field(default=10, ge=1)
-    # Rate limits and other shared state live here when set (several workers share them).
-    redis_url: str | None = None
-    cors_origins: list[str] = []
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` refuses to start without a strong STOCKROOM_JWT_SECRET",
+    )
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description=f"Signs access tokens; at least {MIN_SECRET_LENGTH} random characters. "
+        "Unset in development: generated once and kept in the secret file",
+    )
+    secret_file: Path = Field(
+        default=Path("stockroom.secret"),
+        description="Where the generated development secret is kept (mode 600)",
+    )
+    access_token_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="Lifetime of an access token"
+    )
+    refresh_token_days: int = Field(
+        default=30, ge=1, le=365, description="Lifetime of a refresh token (one login)"
+    )
+    # The defaults follow RFC 9106's second recommendation (64 MiB, t=3).
+    password_time_cost: int = Field(default=3, ge=1, description="argon2id passes per hash")
+    password_memory_kib: int = Field(
+        default=65536, ge=32, description="argon2id memory per hash, in KiB"
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="Requests per minute per user or API key (then 429)"
+    )
+    login_attempts_per_minute: int = Field(
+        default=10, ge=1, description="Login attempts per minute per client address (then 429)"
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="`redis://host:6379/0`: rate-limit counters shared by every process",
+    )
+    cors_origins: list[str] = Field(
+        default=[], description="Browser origins allowed to call the API (CORS); none by default"
+    )
 
     @model_validator(mode="after")
     def _safe_secret(self) -> "Settings":
