@@ -4,6 +4,7 @@ The mapping from domain errors to HTTP status lives here and nowhere else.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
@@ -126,80 +127,85 @@ def batch_details(error: BatchRejected) -> list[dict[str, Any]]:
 
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into a problem document."""
+    for kind, handler in HANDLERS.items():
+        app.add_exception_handler(kind, handler)
 
-    @app.exception_handler(domain.DomainError)
-    async def _domain(request: Request, exc: domain.DomainError) -> JSONResponse:
-        if isinstance(exc, BatchRejected):
-            return problem(
-                _status_of(exc), exc.code, exc.message, request.url.path, lines=batch_details(exc)
-            )
-        return domain_problem(exc, request.url.path)
 
-    @app.exception_handler(ApiProblem)
-    async def _api(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.detail, request.url.path, **exc.extra)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
-        ]
-        if any(e["type"] == "json_invalid" for e in errors):
-            return problem(
-                400,
-                "malformed_json",
-                "the request body is not valid JSON",
-                request.url.path,
-                errors=errors,
-            )
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, domain.DomainError)
+    if isinstance(exc, BatchRejected):
         return problem(
-            422,
-            "validation_error",
-            "the request is not valid; see errors",
-            request.url.path,
-            errors=errors,
+            _status_of(exc), exc.code, exc.message, request.url.path, lines=batch_details(exc)
         )
+    return domain_problem(exc, request.url.path)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = HTTP_CODES.get(exc.status_code, "http_error")
-        detail = str(exc.detail)
-        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
-            # FastAPI's answer to a body it could not decode (not UTF-8, nested too deep):
-            # the same refusal as any other unreadable JSON.
-            code, detail = "malformed_json", "the request body is not valid JSON"
-        response = problem(exc.status_code, code, detail, request.url.path)
-        if exc.headers:
-            response.headers.update(exc.headers)
-        if exc.status_code == 405 and (allow := methods.allow_header(request.scope)):
-            response.headers["Allow"] = allow
-        return response
 
-    @app.exception_handler(StaleDataError)
-    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
-        return problem(
-            409,
-            "version_conflict",
-            "the resource was changed by someone else meanwhile; reload and retry",
-            request.url.path,
-        )
+async def _api(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiProblem)
+    return problem(exc.status, exc.code, exc.detail, request.url.path, **exc.extra)
 
-    @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
-        # Input the validation let through but the database cannot store (a safety net).
-        log.info("data error on %s: %s", request.url.path, exc.orig)
-        return problem(422, "invalid_data", "a value cannot be stored as given", request.url.path)
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
-        # A race the services' own checks could not see (two creators of one SKU at once).
-        log.info("integrity error on %s: %s", request.url.path, exc.orig)
-        return problem(
-            409, "conflict", "the change conflicts with existing data; retry", request.url.path
-        )
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    if any(e["type"] == "json_invalid" for e in errors):
+        detail = "the request body is not valid JSON"
+        return problem(400, "malformed_json", detail, request.url.path, errors=errors)
+    detail = "the request is not valid; see errors"
+    return problem(422, "validation_error", detail, request.url.path, errors=errors)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "internal_error", "something went wrong on our side", request.url.path)
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    detail = str(exc.detail)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+        # FastAPI's answer to a body it could not decode (not UTF-8, nested too deep):
+        # the same refusal as any other unreadable JSON.
+        code, detail = "malformed_json", "the request body is not valid JSON"
+    response = problem(exc.status_code, code, detail, request.url.path)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    if exc.status_code == 405 and (allow := methods.allow_header(request.scope)):
+        response.headers["Allow"] = allow
+    return response
+
+
+async def _stale(request: Request, exc: Exception) -> JSONResponse:
+    detail = "the resource was changed by someone else meanwhile; reload and retry"
+    return problem(409, "version_conflict", detail, request.url.path)
+
+
+async def _data(request: Request, exc: Exception) -> JSONResponse:
+    # Input the validation let through but the database cannot store (a safety net).
+    assert isinstance(exc, DataError)
+    log.info("data error on %s: %s", request.url.path, exc.orig)
+    return problem(422, "invalid_data", "a value cannot be stored as given", request.url.path)
+
+
+async def _integrity(request: Request, exc: Exception) -> JSONResponse:
+    # A race the services' own checks could not see (two creators of one SKU at once).
+    assert isinstance(exc, IntegrityError)
+    log.info("integrity error on %s: %s", request.url.path, exc.orig)
+    detail = "the change conflicts with existing data; retry"
+    return problem(409, "conflict", detail, request.url.path)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "internal_error", "something went wrong on our side", request.url.path)
+
+
+HANDLERS: dict[type[Exception], Callable[[Request, Exception], Awaitable[JSONResponse]]] = {
+    domain.DomainError: _domain,
+    ApiProblem: _api,
+    RequestValidationError: _validation,
+    StarletteHTTPException: _http,
+    StaleDataError: _stale,
+    DataError: _data,
+    IntegrityError: _integrity,
+    Exception: _unexpected,
+}
