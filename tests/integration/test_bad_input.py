@@ -710,6 +710,19 @@ def test_a_cursor_with_an_id_too_large_for_the_database_is_400(
     assert_problem(client.get(f"{API}/inventory", params=params), 400)
 
 
+def test_a_time_filter_without_zone_is_422(client: TestClient, stocked: Database) -> None:
+    response = client.get(MOVEMENTS, params={"since": "2026-01-01T00:00:00"})
+    assert_problem(response, 422, "validation_error")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"{API}/products?q=a%00b", f"{API}/products/sku/AB%00C", f"{API}/inventory?sku=%00"],
+)
+def test_a_nul_byte_in_the_url_is_400(client: TestClient, stocked: Database, url: str) -> None:
+    assert_problem(client.get(url), 400, "bad_request")
+
+
 @pytest.mark.parametrize("path", ["/movements", "/inventory"])
 @pytest.mark.parametrize("limit", ["0", "501", "-1", "ten", "1.5"])
 def test_a_limit_out_of_range_is_422(
