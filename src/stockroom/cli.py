@@ -11,12 +11,12 @@ import uvicorn
 from stockroom.config import get_settings
 from stockroom.db import migrate
 from stockroom.db.audit import verify_chain
-from stockroom.db.engine import Database, make_engine
 from stockroom.domain.access import Role
 from stockroom.domain.errors import DomainError
 from stockroom.services import users
 from stockroom.services.credentials import Passwords
 from stockroom.services.demo import load_demo
+from stockroom.services.unit_of_work import Database, UnitOfWork, connect
 from stockroom.services.verify import find_mismatches
 from stockroom.workers import expiry
 
@@ -30,7 +30,7 @@ app.add_typer(users_app, name="users")
 
 
 def _database() -> Database:
-    return Database(make_engine(get_settings()))
+    return connect(get_settings())
 
 
 @app.command()
@@ -92,9 +92,9 @@ def worker(
 def demo() -> None:
     """Load the demo data set (warehouses, products, stock, history). Safe to run twice."""
     database = _database()
-    with database.session(write=True) as session:
-        if load_demo(session, progress=typer.echo):
-            session.commit()
+    with UnitOfWork(database, write=True) as unit:
+        if load_demo(unit.session, progress=typer.echo):
+            unit.commit()
             typer.echo("demo data loaded")
     database.dispose()
 
@@ -104,9 +104,9 @@ def verify() -> None:
     """Recompute every balance from the ledger and check the audit hash chain; exit 1 if
     anything is off, naming each balance or audit row."""
     database = _database()
-    with database.session(write=False) as session:
-        mismatches = find_mismatches(session)
-        breaks = verify_chain(session)
+    with UnitOfWork(database, write=False) as unit:
+        mismatches = find_mismatches(unit.session)
+        breaks = verify_chain(unit.session)
     database.dispose()
     for mismatch in mismatches:
         typer.echo(f"MISMATCH {mismatch.describe()}", err=True)
@@ -143,10 +143,10 @@ def create_admin(
     settings = get_settings()
     database = _database()
     try:
-        with database.session(write=True) as session:
+        with UnitOfWork(database, write=True) as unit:
             new = users.NewUser(email, name, password, Role.ADMIN)
-            user = users.create_user(session, Passwords(settings), new)
-            session.commit()
+            user = users.create_user(unit.session, Passwords(settings), new)
+            unit.commit()
     except DomainError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(1) from error

@@ -14,10 +14,11 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from stockroom.api.idempotency import Writer
 from stockroom.db.engine import Database
 from stockroom.db.models import IdempotencyRecord, OutboxEvent
+from stockroom.db.queries import idempotency as idempotency_queries
 from stockroom.domain.access import Role
 from stockroom.services import ledger
 from support.api import movement_count, on_hand
@@ -377,15 +378,15 @@ def test_a_request_that_loses_the_race_to_claim_the_key_gets_the_winners_answer(
     it inserts its claim. It must answer with the winner's stored reply, not work again."""
     winner = send(client, "receive", RECEIVE, key="late")
     assert winner.status_code == 201, winner.text
-    real_find = Writer._find
+    real_find = idempotency_queries.find
     lookups: list[IdempotencyRecord | None] = []
 
-    def stale_first_lookup(self: Writer, owner: str) -> IdempotencyRecord | None:
-        found = real_find(self, owner)
+    def stale_first_lookup(session: Session, owner: str, key: str) -> IdempotencyRecord | None:
+        found = real_find(session, owner, key)
         lookups.append(found)
         return None if len(lookups) == 1 else found
 
-    monkeypatch.setattr(Writer, "_find", stale_first_lookup)
+    monkeypatch.setattr(idempotency_queries, "find", stale_first_lookup)
     loser = send(client, "receive", RECEIVE, key="late")
     assert lookups[0] is not None  # the key really was taken when the loser looked
     assert loser.status_code == 201, loser.text

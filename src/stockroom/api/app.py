@@ -27,8 +27,8 @@ from stockroom.api.limits import BodySizeLimit, RejectNulBytes
 from stockroom.api.request_id import RequestId
 from stockroom.api.security import route_permission
 from stockroom.config import Settings, get_settings
-from stockroom.db.engine import Database, make_engine
 from stockroom.services.credentials import Passwords
+from stockroom.services.unit_of_work import Database, connect
 
 API_PREFIX = "/api/v1"
 
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.database = database or Database(make_engine(settings))
+    app.state.database = database or connect(settings)
     app.state.passwords = Passwords(settings)
     errors.install(app)
     ratelimit.install(app, settings)

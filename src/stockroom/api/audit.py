@@ -1,7 +1,7 @@
 """/audit: the hash-chained trail of every change (managers and admins)."""
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
@@ -10,8 +10,10 @@ from stockroom.api.deps import Listing, ReadSession
 from stockroom.api.errors import ApiProblem
 from stockroom.api.schemas.common import PageOut, page_out
 from stockroom.api.security import AuditReader
-from stockroom.db.models import AuditEntry
 from stockroom.services import audit_trail
+
+if TYPE_CHECKING:
+    from stockroom.db.models import AuditEntry
 
 router = APIRouter(tags=["audit"])
 
@@ -32,7 +34,7 @@ class AuditEntryRead(BaseModel):
     hash: str
 
     @classmethod
-    def of(cls, e: AuditEntry) -> Self:
+    def of(cls, e: "AuditEntry") -> Self:
         assert e.seq is not None
         assert e.hash is not None
         return cls(

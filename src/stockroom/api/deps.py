@@ -7,9 +7,9 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from stockroom.config import Settings
-from stockroom.db.engine import Database
-from stockroom.db.queries.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from stockroom.domain.paging import DEFAULT_LIMIT, MAX_LIMIT
 from stockroom.services.credentials import Passwords
+from stockroom.services.unit_of_work import Database, UnitOfWork
 
 
 def get_database(request: Request) -> Database:
@@ -29,19 +29,19 @@ def get_passwords(request: Request) -> Passwords:
 
 def read_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
     """A session for GET routes; it never commits."""
-    with database.session(write=False) as session:
-        yield session
+    with UnitOfWork(database, write=False) as unit:
+        yield unit.session
 
 
-def write_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    """A session for routes that change state; ``Writer`` commits it, closing rolls back."""
-    with database.session(write=True) as session:
-        yield session
+def write_unit(database: Annotated[Database, Depends(get_database)]) -> Iterator[UnitOfWork]:
+    """The unit of work of a route that changes state; ``Writer`` commits it."""
+    with UnitOfWork(database, write=True) as unit:
+        yield unit
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 ReadSession = Annotated[Session, Depends(read_session)]
-WriteSession = Annotated[Session, Depends(write_session)]
+WriteUnit = Annotated[UnitOfWork, Depends(write_unit)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stockroom.api import methods
-from stockroom.db.queries.pagination import InvalidListRequest
 from stockroom.domain import errors as domain
+from stockroom.domain.paging import InvalidListRequest
 from stockroom.domain.quantities import format_quantity
 from stockroom.services.stock import BatchRejected
 

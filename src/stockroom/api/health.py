@@ -2,11 +2,10 @@
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from stockroom.api.deps import ReadSession
 from stockroom.api.security import PUBLIC
+from stockroom.services.health import database_reachable
 
 router = APIRouter(tags=["health"], dependencies=[PUBLIC])
 
@@ -20,8 +19,6 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", response_model=None)
 def readyz(session: ReadSession) -> dict[str, str] | JSONResponse:
     """The process can reach its database."""
-    try:
-        session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    if not database_reachable(session):
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     return {"status": "ok", "database": "ok"}

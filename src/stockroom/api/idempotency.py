@@ -14,16 +14,15 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from stockroom.api.deps import SettingsDep, WriteSession
+from stockroom.api.deps import SettingsDep, WriteUnit
 from stockroom.api.errors import ApiProblem
 from stockroom.api.request_id import request_context
-from stockroom.db.models import IdempotencyRecord
-from stockroom.db.types import utcnow
 from stockroom.domain.errors import DomainError
+from stockroom.services import idempotency
+from stockroom.services.unit_of_work import UnitOfWork
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 # Whose key it is when nobody signed in (sign-up, the first admin).
@@ -31,8 +30,13 @@ ANONYMOUS = "anonymous"
 
 
 class Writer:
-    def __init__(self, session: Session, request: Request, key: str | None, ttl: timedelta) -> None:
-        self.session, self.request, self.key, self.ttl = session, request, key, ttl
+    def __init__(self, unit: UnitOfWork, request: Request, key: str | None, ttl: timedelta) -> None:
+        self.unit, self.request, self.key, self.ttl = unit, request, key, ttl
+
+    @property
+    def session(self) -> Session:
+        """The session the route's work runs in."""
+        return self.unit.session
 
     def run(
         self,
@@ -50,27 +54,27 @@ class Writer:
         ``commit_on_error`` keeps what the work wrote before it refused (a revocation).
         """
         context = request_context(self.request)
-        self.session.info["context"] = context
-        record = None
+        self.unit.act_for(context)
+        claimed = None
         if self.key is not None and idempotent:
             owner = context.actor.label if context.actor else ANONYMOUS
             fingerprint = self._fingerprint(body)
-            stored, record = self._claim(owner, fingerprint)
-            if stored is not None:
-                return self._replay(stored, fingerprint)
+            found = self._claim(owner, fingerprint)
+            if isinstance(found, idempotency.Stored):
+                return self._replay(found, fingerprint)
+            claimed = found
         try:
             result = work()
         except DomainError:
             if commit_on_error:
-                self.session.commit()
+                self.unit.commit()
             raise
         content = "" if result is None else result.model_dump_json()
         status = status_code if result is not None else 204
         headers = {"Location": location(result)} if location and result is not None else {}
-        if record is not None:
-            record.status_code, record.response_body = status, content
-            record.location_header = headers.get("Location")
-        self.session.commit()
+        if claimed is not None:
+            claimed.save(status, content, headers.get("Location"))
+        self.unit.commit()
         media = "application/json" if content else None
         return Response(content or None, status_code=status, headers=headers, media_type=media)
 
@@ -83,42 +87,17 @@ class Writer:
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
-    def _claim(
-        self, owner: str, fingerprint: str
-    ) -> tuple[IdempotencyRecord, None] | tuple[None, IdempotencyRecord]:
-        """Insert the key row first: (None, new row), or (stored row, None) if it is taken."""
+    def _claim(self, owner: str, fingerprint: str) -> idempotency.Stored | idempotency.Claimed:
+        """Claim the key first, in the work's transaction, or find its stored answer."""
         assert self.key is not None
-        self.session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.owner == owner,
-                IdempotencyRecord.key == self.key,
-                IdempotencyRecord.created_at < utcnow() - self.ttl,
-            )
-        )
-        stored = self._find(owner)
-        if stored is not None:
-            return stored, None
-        record = IdempotencyRecord(
-            owner=owner, key=self.key, fingerprint=fingerprint, status_code=0, response_body=""
-        )
-        self.session.add(record)
         try:
-            self.session.flush()
+            return idempotency.claim(self.session, owner, self.key, fingerprint, self.ttl)
         except IntegrityError:
             # Another request with this key committed meanwhile: answer with its response.
-            self.session.rollback()
-            stored = self._find(owner)
-            assert stored is not None
-            return stored, None
-        return None, record
+            self.unit.rollback()
+            return idempotency.stored(self.session, owner, self.key)
 
-    def _find(self, owner: str) -> IdempotencyRecord | None:
-        stmt = select(IdempotencyRecord).where(
-            IdempotencyRecord.owner == owner, IdempotencyRecord.key == self.key
-        )
-        return self.session.scalars(stmt).one_or_none()
-
-    def _replay(self, stored: IdempotencyRecord, fingerprint: str) -> Response:
+    def _replay(self, stored: idempotency.Stored, fingerprint: str) -> Response:
         if stored.fingerprint != fingerprint:
             raise ApiProblem(
                 422,
@@ -126,9 +105,9 @@ class Writer:
                 "this Idempotency-Key was already used for a different request",
             )
         headers = {REPLAYED_HEADER: "true"}
-        if stored.location_header:
-            headers["Location"] = stored.location_header
-        content = stored.response_body or None
+        if stored.location:
+            headers["Location"] = stored.location
+        content = stored.body or None
         return Response(
             content,
             status_code=stored.status_code,
@@ -138,7 +117,7 @@ class Writer:
 
 
 def get_writer(
-    session: WriteSession,
+    unit: WriteUnit,
     request: Request,
     settings: SettingsDep,
     idempotency_key: Annotated[
@@ -152,9 +131,7 @@ def get_writer(
         ),
     ] = None,
 ) -> Writer:
-    return Writer(
-        session, request, idempotency_key, timedelta(hours=settings.idempotency_ttl_hours)
-    )
+    return Writer(unit, request, idempotency_key, timedelta(hours=settings.idempotency_ttl_hours))
 
 
 WriterDep = Annotated[Writer, Depends(get_writer)]

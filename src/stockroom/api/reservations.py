@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -22,10 +22,12 @@ from stockroom.api.schemas.reservations import (
 )
 from stockroom.api.schemas.stock import MovementRead
 from stockroom.api.security import StockMover, StockReader
-from stockroom.db.models import Reservation
-from stockroom.db.types import utcnow
+from stockroom.domain.clock import utcnow
 from stockroom.domain.reservations import ReservationStatus
 from stockroom.services import reservations
+
+if TYPE_CHECKING:
+    from stockroom.db.models import Reservation
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 
@@ -35,7 +37,7 @@ STOCK_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _read(session: Session, found: list[Reservation]) -> list[ReservationRead]:
+def _read(session: Session, found: list["Reservation"]) -> list[ReservationRead]:
     allocations = reservations.allocations_by_reservation(session, found)
     now = utcnow()
     return [ReservationRead.of(r, allocations[r.id], now) for r in found]

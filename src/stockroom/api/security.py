@@ -17,6 +17,7 @@ from stockroom.api.deps import DatabaseDep, SettingsDep
 from stockroom.domain.access import Actor, Permission
 from stockroom.domain.errors import Forbidden, Unauthorized
 from stockroom.services import auth
+from stockroom.services.unit_of_work import UnitOfWork
 
 _bearer = HTTPBearer(auto_error=False, description="Access token or API key")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
@@ -35,14 +36,15 @@ def current_actor(
     token = bearer.credentials if bearer is not None else api_key
     if not token:
         raise Unauthorized("authentication required: send a Bearer token or an X-API-Key")
-    with database.session(write=False) as session:
-        found = auth.authenticate(session, settings, token)
+    with UnitOfWork(database, write=False) as unit:
+        found = auth.authenticate(unit.session, settings, token)
     # Counted once the actor is known, and before anything is written for it.
     ratelimit.check_actor(request, found.actor)
     if found.stale_api_key_id is not None:
-        with database.session(write=True) as session:
-            auth.touch_api_key(session, found.stale_api_key_id)
-            session.commit()
+        # A write of its own, so that the request itself stays a read if it is one.
+        with UnitOfWork(database, write=True) as unit:
+            auth.touch_api_key(unit.session, found.stale_api_key_id)
+            unit.commit()
     request.state.actor = found.actor
     return found.actor
 

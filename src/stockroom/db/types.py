@@ -7,6 +7,10 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Dialect, Integer, Numeric
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from stockroom.domain.clock import utcnow
+
+__all__ = ["BigId", "Fixed", "Money", "Quantity", "UtcDateTime", "utcnow"]
+
 
 class Fixed(TypeDecorator[Decimal]):
     """An exact decimal with a fixed number of decimals.
@@ -89,7 +93,3 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         result: datetime = value
         return result.replace(tzinfo=UTC) if result.tzinfo is None else result.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -262,3 +262,10 @@ def _events(movement: StockMovement, state: queries.BalanceState) -> list[Outbox
         OutboxEvent(type=events.STOCK_MOVEMENT_CREATED, occurred_at=at, payload=created),
         OutboxEvent(type=events.INVENTORY_UPDATED, occurred_at=at, payload=updated),
     ]
+
+
+def free_at(session: Session, product_id: int, location_id: int) -> Decimal:
+    """On hand minus reserved at one balance (0 if there is none), as this transaction
+    sees it: under the caller's row lock, what can still be promised or shipped there."""
+    state = queries.read_balance(session, product_id, location_id)
+    return Decimal(0) if state is None else state.on_hand - state.reserved

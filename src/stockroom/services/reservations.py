@@ -26,7 +26,6 @@ from stockroom.db.models import (
     Warehouse,
 )
 from stockroom.db.queries import reservations as queries
-from stockroom.db.queries import stock as stock_queries
 from stockroom.db.queries import warehouses as warehouse_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.db.types import utcnow
@@ -139,8 +138,7 @@ def _lock_and_read(
     for key in sorted(places):
         product, location = places[key]
         ledger.expire_overdue(session, (product, location), now, label)
-        state = stock_queries.read_balance(session, product.id, location.id)
-        available = Decimal(0) if state is None else state.on_hand - state.reserved
+        available = ledger.free_at(session, product.id, location.id)
         free[key] = Candidate(location.id, location.type, location.code, available)
     return free
 

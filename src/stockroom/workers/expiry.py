@@ -10,8 +10,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from stockroom.db.engine import Database
 from stockroom.services import reservations
+from stockroom.services.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +20,9 @@ def expire_once(database: Database, batch_size: int) -> int:
     """Expire every overdue reservation now, batch after batch; how many were expired."""
     total = 0
     while True:
-        with database.session(write=True) as session:
-            done = reservations.expire_due(session, batch_size)
-            session.commit()
+        with UnitOfWork(database, write=True) as unit:
+            done = reservations.expire_due(unit.session, batch_size)
+            unit.commit()
         total += done
         if done < batch_size:
             return total

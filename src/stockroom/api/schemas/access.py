@@ -2,15 +2,18 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from stockroom.api.schemas.common import Input, Name
 from stockroom.api.schemas.warehouses import WarehouseCode
-from stockroom.db.models import ApiKey, User
 from stockroom.domain.access import Role
 from stockroom.services.auth import Tokens
+
+if TYPE_CHECKING:
+    from stockroom.db.models import ApiKey, User
+
 
 # Long enough for a passphrase, short enough that hashing it is no denial of service.
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
@@ -82,7 +85,7 @@ class UserRead(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, u: User) -> Self:
+    def of(cls, u: "User") -> Self:
         return cls(
             id=u.public_id,
             email=u.email,
@@ -112,7 +115,7 @@ class ApiKeyRead(BaseModel):
     revoked_at: datetime | None
 
     @classmethod
-    def of(cls, k: ApiKey) -> Self:
+    def of(cls, k: "ApiKey") -> Self:
         return cls(
             id=k.public_id,
             name=k.name,

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
@@ -15,9 +15,12 @@ from stockroom.api.schemas.common import (
     NonNegativeQuantity,
     Text,
 )
-from stockroom.db.models import Category, Product, Unit
 from stockroom.domain.barcodes import barcode_problem
 from stockroom.domain.catalog import SKU_PATTERN
+
+if TYPE_CHECKING:
+    from stockroom.db.models import Category, Product, Unit
+
 
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTERN)]
 Barcode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=14)]
@@ -125,7 +128,7 @@ class ProductRead(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, p: Product) -> Self:
+    def of(cls, p: "Product") -> Self:
         category = (
             None
             if p.category is None
@@ -176,7 +179,7 @@ class CategoryRead(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, c: Category) -> Self:
+    def of(cls, c: "Category") -> Self:
         """``c.parent`` must be loaded."""
         return cls(
             id=c.public_id,
@@ -201,5 +204,5 @@ class UnitRead(BaseModel):
     fractional: bool
 
     @classmethod
-    def of(cls, u: Unit) -> Self:
+    def of(cls, u: "Unit") -> Self:
         return cls(code=u.code, name=u.name, decimals=u.decimals, fractional=u.decimals > 0)

@@ -14,7 +14,7 @@ from pydantic import (
     field_validator,
 )
 
-from stockroom.db.queries.pagination import Page
+from stockroom.domain.paging import Page
 from stockroom.domain.quantities import MAX_DECIMALS, MAX_QUANTITY, format_quantity
 
 T = TypeVar("T")

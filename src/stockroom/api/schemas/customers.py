@@ -2,13 +2,16 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from stockroom.api.schemas.common import Input, Name, Text
-from stockroom.db.models import Customer, CustomerAddress
 from stockroom.services import customers
+
+if TYPE_CHECKING:
+    from stockroom.db.models import Customer, CustomerAddress
+
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -54,7 +57,7 @@ class AddressRead(BaseModel):
     is_default_billing: bool
 
     @classmethod
-    def of(cls, a: CustomerAddress) -> Self:
+    def of(cls, a: "CustomerAddress") -> Self:
         return cls.model_validate(a, from_attributes=True)
 
 
@@ -95,7 +98,7 @@ class CustomerRead(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, c: Customer) -> Self:
+    def of(cls, c: "Customer") -> Self:
         return cls(
             id=c.public_id,
             name=c.name,

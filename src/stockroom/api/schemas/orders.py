@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
@@ -20,16 +20,19 @@ from stockroom.api.schemas.common import (
 from stockroom.api.schemas.customers import PostalAddress
 from stockroom.api.schemas.reservations import Channel, WarehouseCode
 from stockroom.api.schemas.stock import LocationRef
-from stockroom.db.models import (
-    ReturnLine,
-    SalesOrder,
-    SalesOrderLine,
-    SalesReturn,
-    Shipment,
-    ShipmentLine,
-)
 from stockroom.domain.orders import Disposition, OrderStatus
 from stockroom.services import orders, returns
+
+if TYPE_CHECKING:
+    from stockroom.db.models import (
+        ReturnLine,
+        SalesOrder,
+        SalesOrderLine,
+        SalesReturn,
+        Shipment,
+        ShipmentLine,
+    )
+
 
 Currency = Annotated[
     str,
@@ -98,7 +101,7 @@ class OrderLineRead(BaseModel):
     line_total: DecimalOut
 
     @classmethod
-    def of(cls, line: SalesOrderLine) -> Self:
+    def of(cls, line: "SalesOrderLine") -> Self:
         return cls(
             line=line.line_no,
             product_id=line.product.public_id,
@@ -134,7 +137,7 @@ class OrderRead(BaseModel):
     lines: list[OrderLineRead]
 
     @classmethod
-    def of(cls, o: SalesOrder) -> Self:
+    def of(cls, o: "SalesOrder") -> Self:
         lines = [OrderLineRead.of(line) for line in o.lines]
         return cls(
             id=o.public_id,
@@ -186,7 +189,7 @@ class ShipmentLineRead(BaseModel):
     quantity: DecimalOut
 
     @classmethod
-    def of(cls, s: ShipmentLine) -> Self:
+    def of(cls, s: "ShipmentLine") -> Self:
         return cls(line=s.order_line.line_no, sku=s.order_line.product.sku, quantity=s.quantity)
 
 
@@ -200,7 +203,7 @@ class ShipmentRead(BaseModel):
     lines: list[ShipmentLineRead]
 
     @classmethod
-    def of(cls, s: Shipment) -> Self:
+    def of(cls, s: "Shipment") -> Self:
         return cls(
             id=s.public_id,
             carrier=s.carrier,
@@ -248,7 +251,7 @@ class ReturnLineRead(BaseModel):
     location: str | None = Field(description="WAREHOUSE/LOCATION, for RESTOCK")
 
     @classmethod
-    def of(cls, r: ReturnLine) -> Self:
+    def of(cls, r: "ReturnLine") -> Self:
         where = None if r.location is None else f"{r.location.warehouse.code}/{r.location.code}"
         return cls(
             line=r.order_line.line_no,
@@ -267,7 +270,7 @@ class ReturnRead(BaseModel):
     lines: list[ReturnLineRead]
 
     @classmethod
-    def of(cls, r: SalesReturn) -> Self:
+    def of(cls, r: "SalesReturn") -> Self:
         return cls(
             id=r.public_id,
             reason=r.reason,

@@ -3,17 +3,20 @@
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from stockroom.api.schemas.catalog import Sku
 from stockroom.api.schemas.common import DecimalOut, Input, Note, PositiveQuantity, ReferenceId
 from stockroom.api.schemas.stock import LocationRef, MovementRead
-from stockroom.db.models import Reservation, ReservationAllocation
 from stockroom.domain.errors import Shortage
 from stockroom.domain.reservations import ReservationStatus
 from stockroom.services import reservations
+
+if TYPE_CHECKING:
+    from stockroom.db.models import Reservation, ReservationAllocation
+
 
 WarehouseCode = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)
@@ -99,7 +102,7 @@ class AllocationRead(BaseModel):
     status: ReservationStatus
 
     @classmethod
-    def of(cls, a: ReservationAllocation) -> Self:
+    def of(cls, a: "ReservationAllocation") -> Self:
         return cls(
             location_id=a.location.public_id,
             location=f"{a.location.warehouse.code}/{a.location.code}",
@@ -129,7 +132,9 @@ class ReservationRead(BaseModel):
     allocations: list[AllocationRead]
 
     @classmethod
-    def of(cls, r: Reservation, allocations: list[ReservationAllocation], now: datetime) -> Self:
+    def of(
+        cls, r: "Reservation", allocations: list["ReservationAllocation"], now: datetime
+    ) -> Self:
         status = reservations.status_of(r, now)
         held = [a.open for a in allocations] if status is ReservationStatus.ACTIVE else []
         return cls(

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
@@ -18,10 +18,13 @@ from stockroom.api.schemas.common import (
     ReferenceId,
     SignedQuantity,
 )
-from stockroom.db.models import StockBalance, StockMovement
 from stockroom.domain import operations as ops
 from stockroom.domain.movements import MovementType, ReasonCode, ReferenceType
 from stockroom.services.inventory import Availability
+
+if TYPE_CHECKING:
+    from stockroom.db.models import StockBalance, StockMovement
+
 
 LocationRef = Annotated[
     str,
@@ -141,7 +144,7 @@ class MovementRead(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, m: StockMovement) -> Self:
+    def of(cls, m: "StockMovement") -> Self:
         return cls(
             id=m.public_id,
             type=MovementType(m.type),
@@ -195,7 +198,7 @@ class BalanceRead(BaseModel):
     last_counted_at: datetime | None
 
     @classmethod
-    def of(cls, b: StockBalance, overdue: Decimal = Decimal(0)) -> Self:
+    def of(cls, b: "StockBalance", overdue: Decimal = Decimal(0)) -> Self:
         """``overdue``: still in ``reserved`` but past expiry, so no longer held."""
         reserved = b.reserved - overdue
         return cls(

@@ -4,14 +4,17 @@ import uuid
 import zoneinfo
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from stockroom.api.schemas.common import DecimalOut, Input, Name, Text
-from stockroom.db.models import Location, Warehouse
 from stockroom.domain.catalog import CODE_PATTERN, WAREHOUSE_CODE_PATTERN
 from stockroom.domain.movements import LocationType
+
+if TYPE_CHECKING:
+    from stockroom.db.models import Location, Warehouse
+
 
 WarehouseCode = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=WAREHOUSE_CODE_PATTERN)
@@ -71,7 +74,7 @@ class WarehouseRead(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, w: Warehouse) -> Self:
+    def of(cls, w: "Warehouse") -> Self:
         return cls(
             id=w.public_id,
             code=w.code,
@@ -126,7 +129,7 @@ class LocationRead(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, loc: Location) -> Self:
+    def of(cls, loc: "Location") -> Self:
         return cls(
             id=loc.public_id,
             warehouse=loc.warehouse.code,

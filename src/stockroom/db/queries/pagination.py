@@ -12,22 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from stockroom.domain.errors import DomainError
+from stockroom.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, InvalidListRequest, Page
 
-T = TypeVar("T")
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
-
-
-class InvalidListRequest(DomainError):
-    code = "invalid_list_request"
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "InvalidListRequest", "Page", "SortKey", "paginate"]
 
 
 # A mapped attribute (Product.sku) or any column expression.
@@ -39,12 +32,6 @@ class SortKey:
     name: str
     column: Sortable
     descending: bool = False
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_cursor: str | None
 
 
 def parse_sort(spec: str | None, allowed: Mapping[str, Sortable], default: str) -> list[SortKey]:
