@@ -64,6 +64,8 @@ def settings(database_url: str) -> Settings:
         # Cheap password hashing keeps the suite fast; production uses the defaults.
         password_time_cost=1,
         password_memory_kib=64,
+        # Each app counts its rate limits on its own, as a single worker would.
+        rate_limit_file=":memory:",
     )
 
 

@@ -50,6 +50,8 @@ def serve(
         port=port,
         reload=reload,
         workers=None if reload else workers,
+        # X-Forwarded-For is honoured by the app, from STOCKROOM_TRUSTED_PROXIES only.
+        proxy_headers=False,
         log_level=settings.log_level.lower(),
     )
 

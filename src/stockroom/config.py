@@ -1,11 +1,12 @@
 """Settings from environment variables (prefix ``STOCKROOM_``), in one place."""
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Below this many characters a JWT signing secret is refused: HS256 wants >= 256 bits.
@@ -76,11 +77,25 @@ class Settings(BaseSettings):
         default=600, ge=1, description="Requests per minute per user or API key (then 429)"
     )
     login_attempts_per_minute: int = Field(
-        default=10, ge=1, description="Login attempts per minute per client address (then 429)"
+        default=10,
+        ge=1,
+        description="Failed logins per minute per client address, and separately per account "
+        "(then 429, even for the right password, until the minute has passed)",
     )
     redis_url: str | None = Field(
         default=None,
-        description="`redis://host:6379/0`: rate-limit counters shared by every process",
+        description="`redis://host:6379/0`: rate-limit counters shared by every process and "
+        "host; required when several hosts serve the API",
+    )
+    rate_limit_file: str = Field(
+        default="stockroom-limits.db",
+        description="Without Redis: the SQLite file (not the database) in which every process "
+        "on this host counts the rate limits; `:memory:` counts per process (one worker only)",
+    )
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description='Reverse proxies (addresses or CIDR networks, a JSON list such as '
+        '`["10.0.0.5"]`) whose X-Forwarded-For names the client; from others it is ignored',
     )
     cors_origins: list[str] = Field(
         default=[], description="Browser origins allowed to call the API (CORS); none by default"
@@ -97,6 +112,14 @@ class Settings(BaseSettings):
                     "random characters in production"
                 )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, proxies: list[str]) -> list[str]:
+        """Refuse a typo at start-up rather than trust nothing (or the wrong host) silently."""
+        for proxy in proxies:
+            ipaddress.ip_network(proxy, strict=False)  # ValueError names the bad entry
+        return proxies
 
     def signing_secret(self) -> str:
         """The JWT secret: configured, or generated once and kept (mode 600) in secret_file."""

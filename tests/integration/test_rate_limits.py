@@ -1,13 +1,19 @@
-"""Rate limits: login attempts per client address, requests per actor, shared through Redis
-by several workers, and served anyway (fail open) when Redis is down."""
+"""Rate limits in process: requests per actor, failed logins per client address and per
+account (exact under concurrency, successes not counted), shared by several apps through the
+SQLite counter file or Redis, X-Forwarded-For only from trusted proxies, and served anyway
+(fail open) when the counter storage is down."""
 
 import logging
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from integration.conftest import PASSWORD
 from stockroom.api.app import create_app
@@ -20,6 +26,7 @@ from support.postgres import free_port
 from support.redis_server import RedisServer, start_or_skip
 
 API = "/api/v1"
+WRONG = "not the password"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +40,14 @@ def redis_server() -> Iterator[RedisServer]:
 def redis_url(redis_server: RedisServer) -> str:
     redis_server.flush()  # each test starts with no counters
     return redis_server.url
+
+
+@pytest.fixture(params=["file", "redis"])
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """Settings that make several apps (workers) count in one store."""
+    if request.param == "redis":
+        return {"redis_url": request.getfixturevalue("redis_url")}
+    return {"rate_limit_file": str(tmp_path / "limits.db")}
 
 
 def make_app(settings: Settings, db: Database, **changes: Any) -> FastAPI:
@@ -51,8 +66,9 @@ def open_client(app: FastAPI, address: str = "10.0.0.1") -> TestClient:
     return TestClient(app, raise_server_exceptions=False, client=(address, 40000))
 
 
-def log_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
-    return client.post(f"{API}/auth/login", json={"email": email, "password": password})
+def log_in(client: TestClient, email: str, password: str = PASSWORD, **headers: str) -> Any:
+    body = {"email": email, "password": password}
+    return client.post(f"{API}/auth/login", json=body, headers=headers)
 
 
 def token_of(client: TestClient, email: str) -> dict[str, str]:
@@ -70,20 +86,59 @@ def assert_rate_limited(response: Any) -> None:
     assert response.json()["retry_after"] == retry_after
 
 
-def test_eleventh_login_attempt_from_one_address_is_refused(
+def test_eleventh_failed_login_from_one_address_is_refused_even_with_the_password(
     settings: Settings, db: Database
 ) -> None:
     email = add_user(db, settings, "guard@example.com")
     app = make_app(settings, db, login_attempts_per_minute=10)
     with open_client(app, "10.0.0.1") as attacker, open_client(app, "10.0.0.2") as other:
-        # Wrong passwords count: this is what stops password guessing.
-        for _ in range(9):
-            assert log_in(attacker, email, "not the password").status_code == 401
-        assert log_in(attacker, email).status_code == 200
+        # Ten different accounts: only the address's allowance runs out.
+        for n in range(10):
+            assert log_in(attacker, f"guess{n}@example.com", WRONG).status_code == 401
         assert_rate_limited(log_in(attacker, email))
-        assert_rate_limited(log_in(attacker, "anyone@example.com", "guess"))
-        # Another address has its own allowance.
+        # Another address has its own allowance, and the account was never guessed at.
         assert log_in(other, email).status_code == 200
+
+
+def test_failed_logins_for_one_account_are_limited_across_addresses(
+    settings: Settings, db: Database
+) -> None:
+    email = add_user(db, settings, "target@example.com")
+    bystander = add_user(db, settings, "bystander@example.com")
+    app = make_app(settings, db, login_attempts_per_minute=5)
+    for n in range(5):  # credential stuffing: every guess from a new address
+        with open_client(app, f"192.0.2.{n}") as client:
+            assert log_in(client, email.upper(), WRONG).status_code == 401
+    with open_client(app, "192.0.2.99") as owner:
+        assert_rate_limited(log_in(owner, email))
+        assert log_in(owner, bystander).status_code == 200
+
+
+def test_successful_logins_do_not_use_up_the_address(settings: Settings, db: Database) -> None:
+    emails = [add_user(db, settings, f"colleague{n}@example.com") for n in range(3)]
+    app = make_app(settings, db, login_attempts_per_minute=3)
+    with open_client(app, "203.0.113.7") as office:  # one NAT, many colleagues
+        for _ in range(4):
+            for email in emails:
+                assert log_in(office, email).status_code == 200
+        for _ in range(3):
+            assert log_in(office, emails[0], WRONG).status_code == 401
+        assert_rate_limited(log_in(office, emails[1]))
+
+
+def test_concurrent_wrong_passwords_get_exactly_the_limit_checked(
+    settings: Settings, db: Database, shared_store: dict[str, Any]
+) -> None:
+    email = add_user(db, settings, "rushed@example.com")
+    limits = {**shared_store, "login_attempts_per_minute": 10}
+    first, second = make_app(settings, db, **limits), make_app(settings, db, **limits)
+    with open_client(first) as one, open_client(second) as two:
+        workers = [one, two] * 25
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            replies = list(pool.map(lambda client: log_in(client, email, WRONG), workers))
+        assert Counter(r.status_code for r in replies) == {401: 10, 429: 40}
+        assert_rate_limited(log_in(one, email))
+        assert_rate_limited(log_in(two, email))
 
 
 def test_requests_per_actor_are_limited_and_other_users_unaffected(
@@ -105,16 +160,16 @@ def test_the_default_limits_leave_ordinary_use_alone(client: TestClient) -> None
         assert client.get(f"{API}/me").status_code == 200
 
 
-def test_two_workers_share_one_limit_through_redis(
-    settings: Settings, db: Database, redis_url: str
+def test_two_workers_share_one_limit(
+    settings: Settings, db: Database, shared_store: dict[str, Any]
 ) -> None:
     email = add_user(db, settings, "shared@example.com")
-    changes = {"redis_url": redis_url, "rate_limit_per_minute": 4, "login_attempts_per_minute": 3}
+    changes = {**shared_store, "rate_limit_per_minute": 4, "login_attempts_per_minute": 2}
     first, second = make_app(settings, db, **changes), make_app(settings, db, **changes)
     with open_client(first) as one, open_client(second) as two:
         auth = token_of(one, email)
-        assert log_in(two, email, "wrong").status_code == 401
-        assert log_in(one, email, "wrong").status_code == 401
+        assert log_in(two, email, WRONG).status_code == 401
+        assert log_in(one, email, WRONG).status_code == 401
         assert_rate_limited(log_in(two, email))
         for worker in (one, two, one, two):
             assert worker.get(f"{API}/me", headers=auth).status_code == 200
@@ -122,20 +177,60 @@ def test_two_workers_share_one_limit_through_redis(
         assert_rate_limited(two.get(f"{API}/me", headers=auth))
 
 
-def test_an_unreachable_redis_lets_requests_through_and_warns_once(
-    settings: Settings, db: Database, caplog: pytest.LogCaptureFixture
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
+    settings: Settings, db: Database
+) -> None:
+    app = make_app(settings, db, login_attempts_per_minute=2)
+    with open_client(app, "127.0.0.1") as local:
+        for n in range(2):
+            reply = log_in(local, f"a{n}@example.com", WRONG, **{"X-Forwarded-For": f"10.9.0.{n}"})
+            assert reply.status_code == 401
+        spoofed = log_in(local, "b@example.com", WRONG, **{"X-Forwarded-For": "10.9.9.9"})
+        assert_rate_limited(spoofed)
+
+
+def test_a_trusted_proxy_names_the_client(settings: Settings, db: Database) -> None:
+    app = make_app(settings, db, login_attempts_per_minute=2, trusted_proxies=["10.1.0.0/16"])
+    with open_client(app, "10.1.2.3") as proxy, open_client(app, "10.2.0.1") as stranger:
+        for client_address in ("198.51.100.1", "198.51.100.2"):
+            for n in range(2):
+                headers = {"X-Forwarded-For": f"203.0.113.50, {client_address}"}
+                assert (
+                    log_in(proxy, f"{client_address}{n}@x.io", WRONG, **headers).status_code == 401
+                )
+        assert_rate_limited(log_in(proxy, "c@x.io", WRONG, **{"X-Forwarded-For": "198.51.100.1"}))
+        # Not a proxy: its header is a lie, and all its attempts are its own.
+        for n in range(2):
+            reply = log_in(stranger, f"s{n}@x.io", WRONG, **{"X-Forwarded-For": f"192.0.2.{n}"})
+            assert reply.status_code == 401
+        assert_rate_limited(log_in(stranger, "s@x.io", WRONG, **{"X-Forwarded-For": "192.0.2.9"}))
+
+
+def test_a_trusted_proxy_that_is_not_an_address_is_refused() -> None:
+    with pytest.raises(ValidationError, match="trusted_proxies"):
+        Settings(trusted_proxies=["proxy.example.com"])
+
+
+@pytest.mark.parametrize("storage", ["redis", "file"])
+def test_an_unusable_counter_store_lets_requests_through_and_warns_once(
+    settings: Settings,
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    storage: str,
 ) -> None:
     email = add_user(db, settings, "unlucky@example.com")
-    nowhere = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    app = make_app(
-        settings, db, redis_url=nowhere, rate_limit_per_minute=1, login_attempts_per_minute=1
-    )
+    if storage == "redis":
+        broken = {"redis_url": f"redis://127.0.0.1:{free_port()}/0"}  # nothing listens there
+    else:
+        broken = {"rate_limit_file": str(tmp_path / "no such directory" / "limits.db")}
+    app = make_app(settings, db, **broken, rate_limit_per_minute=1, login_attempts_per_minute=1)
     with (
         caplog.at_level(logging.WARNING, logger="stockroom.api.ratelimit"),
         open_client(app) as client,
     ):
+        assert log_in(client, email, WRONG).status_code == 401
         auth = token_of(client, email)
-        assert log_in(client, email).status_code == 200
         for _ in range(3):
             assert client.get(f"{API}/me", headers=auth).status_code == 200
     warnings = [r for r in caplog.records if r.name == "stockroom.api.ratelimit"]

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from stockroom import __version__
 from stockroom.api import (
@@ -41,6 +42,9 @@ balances are never oversold.
 * Errors are `application/problem+json` with a stable `code`.
 * Every state-changing POST accepts an `Idempotency-Key` header.
 * Updates need the version you read (`If-Match` or a `version` field).
+* Limits (defaults; the README's "Limits" lists the settings): 600 requests per minute per
+  user or API key, 10 failed logins per minute per client address and per account (then
+  `429` with `Retry-After`), 1 MiB per body, 500 lines per batch, 500 items per page.
 """
 
 
@@ -87,6 +91,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(RejectNulBytes)
     app.add_middleware(RequestId)
     headers.install(app, settings.cors_origins)  # last added = outermost: sees the replies above
+    # Outermost of all, so everything inside sees the client a trusted proxy names; it is
+    # done here and not by the server so it behaves the same under any server (and in tests).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

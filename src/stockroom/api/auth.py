@@ -1,10 +1,10 @@
 """/auth and /me: sign up, log in, refresh, log out, the current user, password change."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
+from stockroom.api import ratelimit
 from stockroom.api.deps import PasswordsDep, ReadSession, SettingsDep
 from stockroom.api.idempotency import WriterDep
-from stockroom.api.ratelimit import LOGIN_RATE_LIMIT
 from stockroom.api.schemas.access import (
     LogIn,
     PasswordChange,
@@ -41,19 +41,33 @@ def sign_up(body: SignUp, writer: WriterDep, passwords: PasswordsDep) -> Respons
 @router.post(
     "/auth/login",
     response_model=TokenPair,
-    dependencies=[PUBLIC, LOGIN_RATE_LIMIT],
-    responses={401: {"description": "Unknown email, wrong password or inactive user"}},
+    dependencies=[PUBLIC],
+    responses={
+        401: {"description": "Unknown email, wrong password or inactive user"},
+        429: {"description": "Too many failed logins from this address or for this account"},
+    },
 )
 def log_in(
-    body: LogIn, writer: WriterDep, settings: SettingsDep, passwords: PasswordsDep
+    body: LogIn,
+    request: Request,
+    writer: WriterDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
 ) -> Response:
-    """Exchange email and password for a short-lived access token and a refresh token."""
+    """Exchange email and password for a short-lived access token and a refresh token.
+
+    Failed attempts are limited per client address and per account
+    (`STOCKROOM_LOGIN_ATTEMPTS_PER_MINUTE`); once over, even the right password gets 429."""
+    # Counted before the password is checked, so concurrent guesses cannot overshoot.
+    attempt = ratelimit.count_login_attempt(request, body.email)
 
     def work() -> TokenPair:
         tokens = auth.login(writer.session, settings, passwords, body.email, body.password)
         return TokenPair.of(tokens)
 
-    return writer.run(work, idempotent=False)
+    response = writer.run(work, idempotent=False)
+    attempt.succeeded()
+    return response
 
 
 @router.post(

@@ -1,33 +1,47 @@
-"""Rate limits: requests per actor per minute, and login attempts per client address.
+"""Rate limits: requests per actor per minute, and failed logins per address and per account.
 
-The counters live in the process (``MemoryStorage``) unless ``STOCKROOM_REDIS_URL`` is
-set; then every worker process counts in the same Redis, so N workers still allow the
-configured rate and not N times it.
+The limits hold for any number of worker processes because the counters are shared
+(``api/limiter.py``): in Redis when ``STOCKROOM_REDIS_URL`` is set (needed when several
+hosts serve the API), otherwise in a SQLite file that every worker on the host opens
+(``STOCKROOM_RATE_LIMIT_FILE``).
 
 The strategy is the *moving window*: a request is allowed when fewer than ``limit``
 requests were counted in the 60 seconds before it. A fixed window would let a client
 spend its whole allowance at the end of one minute and again at the start of the next
 (twice the rate, which matters most for password guessing); the moving window costs one
 timestamp per counted request (at most ``limit`` per key), which is cheap at these rates.
+Refused requests are not counted.
 
-The checks are dependencies, not a middleware: the per-actor check runs inside
-``security.current_actor`` once the actor is known, the login check is declared on the
-login route (``LOGIN_RATE_LIMIT``).
+A login takes a slot in its client address's quota and in its account's quota *before*
+the password is checked, and gives both back when the login succeeds. So exactly N wrong
+passwords are checked per minute however many arrive at once, a correct password after
+them is refused as well, and colleagues logging in behind one NAT do not use up the
+address's allowance.
+
+The checks are called, not a middleware: the per-actor check runs inside
+``security.current_actor`` once the actor is known, the login check in the login route
+once the body (the email) is read.
 """
 
+import hashlib
 import logging
 import math
 import threading
 import time
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.errors import StorageError
-from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from stockroom.api.errors import ApiProblem, problem
+from stockroom.api.limiter import (
+    LimiterUnavailable,
+    Quota,
+    RedisWindows,
+    Refused,
+    SqliteWindows,
+    Taken,
+    WindowStore,
+)
 from stockroom.config import Settings
 from stockroom.domain.access import Actor
 
@@ -36,8 +50,8 @@ log = logging.getLogger(__name__)
 NAMESPACE = "stockroom"
 # A request must not wait long on an unreachable Redis: it is then let through anyway.
 REDIS_TIMEOUT_SECONDS = 0.5
-# After a storage failure the limits are not enforced for this long before Redis is tried
-# again, so an outage does not add a connection timeout to every request.
+# After a storage failure the limits are not enforced for this long before the storage is
+# tried again, so an outage does not add a connection timeout to every request.
 STORAGE_RETRY_SECONDS = 5.0
 
 
@@ -50,61 +64,58 @@ class RateLimited(ApiProblem):
 
 
 class RateLimiter:
-    """The two limits of the service, counted in one storage."""
+    """The limits of the service, counted in one shared store; fails open."""
 
-    def __init__(self, storage: Storage, per_actor: int, login_attempts: int) -> None:
-        self._strategy = MovingWindowRateLimiter(storage)
-        self.per_actor = RateLimitItemPerMinute(per_actor, namespace=NAMESPACE)
-        self.login_attempts = RateLimitItemPerMinute(login_attempts, namespace=NAMESPACE)
+    def __init__(self, store: WindowStore, per_actor: int, login_attempts: int) -> None:
+        self.store = store
+        self.per_actor = per_actor
+        self.login_attempts = login_attempts
         self._lock = threading.Lock()
         self._failing_until = 0.0
         self._failing = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RateLimiter":
-        storage: Storage
+        store: WindowStore
         if settings.redis_url:
-            found = storage_from_string(
-                settings.redis_url,
-                wrap_exceptions=True,
-                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_timeout=REDIS_TIMEOUT_SECONDS,
-            )
-            if not isinstance(found, Storage):
-                raise ValueError("STOCKROOM_REDIS_URL must name a synchronous storage")
-            storage = found
+            store = RedisWindows(settings.redis_url, timeout=REDIS_TIMEOUT_SECONDS)
         else:
-            storage = MemoryStorage(wrap_exceptions=True)
-        return cls(storage, settings.rate_limit_per_minute, settings.login_attempts_per_minute)
+            store = SqliteWindows(str(settings.rate_limit_file))
+        return cls(store, settings.rate_limit_per_minute, settings.login_attempts_per_minute)
 
-    def hit(self, item: RateLimitItem, *key: str) -> int | None:
-        """Count one request; None if it is allowed, else the seconds until one would be.
+    def take(self, *quotas: Quota) -> Taken | Refused | None:
+        """A slot in every quota, or how long to wait; None when the storage is down.
 
-        If the storage (Redis) fails, the request is allowed: a rate limit is protection,
-        and refusing or failing every request while Redis is down would turn a cache
-        outage into a full outage. The failure is logged once per outage.
+        If the storage fails, the request is allowed: a rate limit is protection, and
+        refusing or failing every request while Redis is down would turn a cache outage
+        into a full outage. The failure is logged once per outage.
         """
         if time.monotonic() < self._failing_until:
             return None
         try:
-            if self._strategy.hit(item, *key):
-                self._recovered()
-                return None
-            stats = self._strategy.get_window_stats(item, *key)
-        except StorageError as exc:
+            outcome = self.store.take(quotas)
+        except LimiterUnavailable as exc:
             self._failed(exc)
             return None
         self._recovered()
-        return max(1, math.ceil(stats.reset_time - time.time()))
+        return outcome
 
-    def _failed(self, exc: StorageError) -> None:
+    def give_back(self, taken: Taken | None) -> None:
+        if taken is None or time.monotonic() < self._failing_until:
+            return
+        try:
+            self.store.give_back(taken)
+        except LimiterUnavailable as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: LimiterUnavailable) -> None:
         with self._lock:
             self._failing_until = time.monotonic() + STORAGE_RETRY_SECONDS
             first, self._failing = not self._failing, True
         if first:
             log.warning(
-                "rate limit storage unavailable, limits are not enforced until it is back: %r",
-                exc.storage_error,
+                "rate limit storage unavailable, limits are not enforced until it is back: %s",
+                exc,
             )
 
     def _recovered(self) -> None:
@@ -134,27 +145,46 @@ def _limiter(request: Request) -> RateLimiter:
     return limiter
 
 
+def _whole_seconds(refused: Refused) -> int:
+    return max(1, math.ceil(refused.retry_after))
+
+
 def check_actor(request: Request, actor: Actor) -> None:
     """Count an authenticated request against its user's or API key's per-minute limit."""
     limiter = _limiter(request)
-    retry_after = limiter.hit(limiter.per_actor, "actor", actor.label)
-    if retry_after is not None:
-        amount = limiter.per_actor.amount
-        raise RateLimited(f"more than {amount} requests per minute; slow down", retry_after)
+    outcome = limiter.take(Quota(f"{NAMESPACE}:actor:{actor.label}", limiter.per_actor))
+    if isinstance(outcome, Refused):
+        detail = f"more than {limiter.per_actor} requests per minute; slow down"
+        raise RateLimited(detail, _whole_seconds(outcome))
 
 
-def check_login(request: Request) -> None:
-    """Count a login attempt, whatever its outcome, against the client address's limit.
+class LoginAttempt:
+    """The slots one login attempt holds until it is known to have succeeded."""
 
-    This is the brute-force protection of passwords. Behind a reverse proxy the address is
-    the one the server was told to trust (uvicorn ``--forwarded-allow-ips``).
+    def __init__(self, limiter: RateLimiter, taken: Taken | None) -> None:
+        self._limiter, self._taken = limiter, taken
+
+    def succeeded(self) -> None:
+        """A correct password does not count against the address or the account."""
+        self._limiter.give_back(self._taken)
+        self._taken = None
+
+
+def count_login_attempt(request: Request, email: str) -> LoginAttempt:
+    """Take a failed-login slot of the client address and of the account, or raise 429.
+
+    Called before the password is checked, whatever the password. The address is the one
+    the connection comes from, or, from a trusted proxy (``STOCKROOM_TRUSTED_PROXIES``),
+    the one it forwards. The account key is a digest, so the counter store holds no emails.
     """
     limiter = _limiter(request)
     address = request.client.host if request.client else "unknown"
-    retry_after = limiter.hit(limiter.login_attempts, "login", address)
-    if retry_after is not None:
-        amount = limiter.login_attempts.amount
-        raise RateLimited(f"more than {amount} login attempts per minute", retry_after)
-
-
-LOGIN_RATE_LIMIT = Depends(check_login)
+    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    outcome = limiter.take(
+        Quota(f"{NAMESPACE}:login:address:{address}", limiter.login_attempts),
+        Quota(f"{NAMESPACE}:login:account:{account}", limiter.login_attempts),
+    )
+    if isinstance(outcome, Refused):
+        detail = f"more than {limiter.login_attempts} failed login attempts per minute"
+        raise RateLimited(detail, _whole_seconds(outcome))
+    return LoginAttempt(limiter, outcome)
