@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     )
     trusted_proxies: list[str] = Field(
         default=[],
-        description='Reverse proxies (addresses or CIDR networks, a JSON list such as '
+        description="Reverse proxies (addresses or CIDR networks, a JSON list such as "
         '`["10.0.0.5"]`) whose X-Forwarded-For names the client; from others it is ignored',
     )
     cors_origins: list[str] = Field(
