@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from stockroom.api import limiter
 from stockroom.config import get_settings
 from stockroom.db import migrate
 from stockroom.db.audit import verify_chain
@@ -43,6 +44,12 @@ def serve(
     """Serve the API and its docs (/docs)."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
+    if workers > 1 and not settings.redis_url and settings.rate_limit_file == limiter.MEMORY:
+        typer.echo(
+            "warning: with STOCKROOM_RATE_LIMIT_FILE=:memory: each worker counts on its own, "
+            f"so the rate limits are {workers} times the configured ones",
+            err=True,
+        )
     uvicorn.run(
         "stockroom.api.app:create_app",
         factory=True,

@@ -126,6 +126,10 @@ def test_successful_logins_do_not_use_up_the_address(settings: Settings, db: Dat
         assert_rate_limited(log_in(office, emails[1]))
 
 
+# FastAPI silences this pydantic warning with warnings.catch_warnings(), which is not
+# thread-safe: a concurrent request can restore the suite's "error" filter mid-way and turn
+# it into a 500. Not ours to fix here; ignoring it keeps the count about rate limits.
+@pytest.mark.filterwarnings("ignore::pydantic.warnings.UnsupportedFieldAttributeWarning")
 def test_concurrent_wrong_passwords_get_exactly_the_limit_checked(
     settings: Settings, db: Database, shared_store: dict[str, Any]
 ) -> None:
