@@ -123,13 +123,15 @@ class SqliteWindows:
         with self._lock:
             try:
                 db = self._connection()
+                # Statements, not connection.commit(): this is no ORM session, and with
+                # isolation_level=None the transaction is exactly what is written here.
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     yield db
                 except BaseException:
-                    db.rollback()
+                    db.execute("ROLLBACK")
                     raise
-                db.commit()
+                db.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise LimiterUnavailable(f"rate limit file {self.path}: {exc}") from exc
 
