@@ -28,9 +28,7 @@ def base_url(settings: Settings, db: Database, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def test_docs_show_the_operations_with_the_network_blocked(
-    base_url: str, browser: Browser
-) -> None:
+def test_docs_show_the_operations_with_the_network_blocked(base_url: str, browser: Browser) -> None:
     elsewhere: list[str] = []
     errors: list[str] = []
 

@@ -78,9 +78,10 @@ def test_the_generated_client_has_every_operation_and_ships_one_unit(
     models = importlib.import_module(f"{PACKAGE}.models")
     email = "first@example.com"
     with generated.Client(base_url=base_url) as anonymous:
-        signup = models.SignUp(email, "First", PASSWORD)
+        signup = models.SignUp(email=email, name="First", password=PASSWORD)
         assert call("auth.auth_signup", client=anonymous, body=signup).role.value == "admin"
-        tokens = call("auth.auth_login", client=anonymous, body=models.LogIn(email, PASSWORD))
+        login = models.LogIn(email=email, password=PASSWORD)
+        tokens = call("auth.auth_login", client=anonymous, body=login)
     with generated.AuthenticatedClient(base_url=base_url, token=tokens.access_token) as client:
         stock_one_unit(client, models)
         available = call("inventory.inventory_get_availability", client=client, sku="BOLT")
@@ -97,10 +98,12 @@ def call(operation: str, **arguments: Any) -> Any:
 
 def stock_one_unit(client: Any, models: ModuleType) -> None:
     """A warehouse, a location and a product; 2 received there and 1 shipped."""
-    call("warehouses.warehouses_create", client=client, body=models.WarehouseCreate("MAIN", "Main"))
+    warehouse = models.WarehouseCreate(code="MAIN", name="Main")
+    call("warehouses.warehouses_create", client=client, body=warehouse)
     location = models.LocationCreate(warehouse="MAIN", code="A-01")
     call("warehouses.locations_create", client=client, body=location)
-    call("products.products_create", client=client, body=models.ProductCreate("BOLT", "Bolt"))
+    product = models.ProductCreate(sku="BOLT", name="Bolt")
+    call("products.products_create", client=client, body=product)
     receipt = models.ReceiveIn(sku="BOLT", location="MAIN/A-01", quantity="2")
     call("movements.movements_receive", client=client, body=receipt)
     shipment = models.ShipIn(sku="BOLT", location="MAIN/A-01", quantity="1")
