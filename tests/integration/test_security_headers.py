@@ -1,5 +1,8 @@
 """Security headers on every reply, and CORS only for the configured origins."""
 
+import base64
+import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -47,13 +50,30 @@ def test_error_replies_carry_them_too(anonymous: TestClient) -> None:
     assert_headers(too_large.headers, EVERYWHERE | API_ONLY)
 
 
-def test_health_and_docs_get_the_headers_but_no_api_policy(anonymous: TestClient) -> None:
-    for path in ("/healthz", "/docs"):
-        response = anonymous.get(path)
-        assert response.status_code == 200
-        assert_headers(response.headers, EVERYWHERE)
-        # The Swagger UI loads its assets from a CDN: a strict policy would break it.
-        assert "Content-Security-Policy" not in response.headers
+def test_health_gets_the_headers_but_no_api_policy(anonymous: TestClient) -> None:
+    response = anonymous.get("/healthz")
+    assert response.status_code == 200
+    assert_headers(response.headers, EVERYWHERE)
+    assert "Content-Security-Policy" not in response.headers
+
+
+def test_docs_may_load_only_their_own_assets_and_bootstrap_script(anonymous: TestClient) -> None:
+    response = anonymous.get("/docs")
+    assert response.status_code == 200
+    assert_headers(response.headers, EVERYWHERE)
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    script = re.search(r"<script>(.*?)</script>", response.text, re.DOTALL)
+    assert script is not None, "Swagger UI's inline bootstrap script is gone"
+    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
+    assert policy["script-src"] == f"'self' 'sha256-{digest}'"
+    for asset in re.findall(r'(?:src|href)="([^"]+)"', response.text):
+        assert asset.startswith("/docs/assets/"), asset
+        assert anonymous.get(asset).status_code == 200, asset
 
 
 def test_strict_transport_security_only_over_https(settings: Settings, db: Database) -> None:

@@ -10,6 +10,7 @@ from stockroom.api import (
     auth,
     categories,
     customers,
+    docs,
     errors,
     headers,
     health,
@@ -55,8 +56,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=__version__,
         description=DESCRIPTION,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # docs.py serves it with vendored assets, so it works offline
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = settings
     app.state.database = database or connect(settings)
@@ -77,7 +79,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         users,
         audit,
     )
-    _declare_permissions([*(m.router for m in routers), health.router])
+    every_router = [*(m.router for m in routers), health.router, docs.router]
+    _declare_permissions(every_router)
+    openapi.check_operation_ids(route for router in every_router for route in router.routes)
     allowed = methods.AllowedMethods()
     for module in routers:
         api.include_router(module.router)
@@ -85,6 +89,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api)
     app.include_router(health.router)
     allowed.add("", health.router.routes)
+    docs.install(app)
+    allowed.add("", docs.router.routes)
     methods.install(app, allowed)
     openapi.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

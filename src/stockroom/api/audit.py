@@ -52,7 +52,7 @@ class AuditEntryRead(BaseModel):
         )
 
 
-@router.get("/audit", response_model=PageOut[AuditEntryRead])
+@router.get("/audit", response_model=PageOut[AuditEntryRead], name="audit_list")
 def list_audit(
     actor: AuditReader,
     request: Request,

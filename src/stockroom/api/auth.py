@@ -22,6 +22,7 @@ router = APIRouter(tags=["auth"])
 
 @router.post(
     "/auth/signup",
+    name="auth_signup",
     status_code=201,
     response_model=UserRead,
     dependencies=[PUBLIC],
@@ -40,6 +41,7 @@ def sign_up(body: SignUp, writer: WriterDep, passwords: PasswordsDep) -> Respons
 
 @router.post(
     "/auth/login",
+    name="auth_login",
     response_model=TokenPair,
     dependencies=[PUBLIC],
     responses={
@@ -72,6 +74,7 @@ def log_in(
 
 @router.post(
     "/auth/refresh",
+    name="auth_refresh",
     response_model=TokenPair,
     dependencies=[PUBLIC],
     responses={401: {"description": "Unknown, expired, revoked or reused refresh token"}},
@@ -86,7 +89,7 @@ def refresh(body: RefreshIn, writer: WriterDep, settings: SettingsDep) -> Respon
     )
 
 
-@router.post("/auth/logout", status_code=204)
+@router.post("/auth/logout", status_code=204, name="auth_logout")
 def log_out(actor: Authenticated, writer: WriterDep) -> Response:
     """End this login session: its access and refresh tokens stop working at once."""
 
@@ -96,12 +99,12 @@ def log_out(actor: Authenticated, writer: WriterDep) -> Response:
     return writer.run(work)
 
 
-@router.get("/me", response_model=UserRead)
+@router.get("/me", response_model=UserRead, name="me_get")
 def get_me(actor: Authenticated, session: ReadSession) -> UserRead:
     return UserRead.of(users.me(session, actor))
 
 
-@router.post("/me/password", status_code=204)
+@router.post("/me/password", status_code=204, name="me_change_password")
 def change_password(
     body: PasswordChange, actor: Authenticated, writer: WriterDep, passwords: PasswordsDep
 ) -> Response:

@@ -23,7 +23,7 @@ from stockroom.services import catalog
 router = APIRouter(tags=["catalog"])
 
 
-@router.get("/categories", response_model=PageOut[CategoryRead])
+@router.get("/categories", response_model=PageOut[CategoryRead], name="categories_list")
 def list_categories(
     actor: CatalogReader,
     request: Request,
@@ -35,7 +35,7 @@ def list_categories(
     return page_out(request, page, [CategoryRead.of(c) for c in page.items])
 
 
-@router.post("/categories", status_code=201, response_model=CategoryRead)
+@router.post("/categories", status_code=201, response_model=CategoryRead, name="categories_create")
 def create_category(actor: CatalogWriter, body: CategoryCreate, writer: WriterDep) -> Response:
     def work() -> CategoryRead:
         return CategoryRead.of(catalog.create_category(writer.session, body.name, body.parent_id))
@@ -45,7 +45,7 @@ def create_category(actor: CatalogWriter, body: CategoryCreate, writer: WriterDe
     )
 
 
-@router.get("/categories/{category_id}", response_model=CategoryRead)
+@router.get("/categories/{category_id}", response_model=CategoryRead, name="categories_get")
 def get_category(
     actor: CatalogReader, category_id: uuid.UUID, session: ReadSession, response: Response
 ) -> CategoryRead:
@@ -54,7 +54,7 @@ def get_category(
     return category
 
 
-@router.patch("/categories/{category_id}", response_model=CategoryRead)
+@router.patch("/categories/{category_id}", response_model=CategoryRead, name="categories_update")
 def update_category(
     actor: CatalogWriter,
     category_id: uuid.UUID,
@@ -74,7 +74,7 @@ def update_category(
     return writer.run(work, body=body)
 
 
-@router.delete("/categories/{category_id}", status_code=204)
+@router.delete("/categories/{category_id}", status_code=204, name="categories_delete")
 def delete_category(
     actor: CatalogWriter, category_id: uuid.UUID, writer: WriterDep, if_match: IfMatch = None
 ) -> Response:
@@ -87,12 +87,12 @@ def delete_category(
     return writer.run(work)
 
 
-@router.get("/units", response_model=list[UnitRead])
+@router.get("/units", response_model=list[UnitRead], name="units_list")
 def list_units(actor: CatalogReader, session: ReadSession) -> list[UnitRead]:
     return [UnitRead.of(u) for u in catalog.list_units(session)]
 
 
-@router.post("/units", status_code=201, response_model=UnitRead)
+@router.post("/units", status_code=201, response_model=UnitRead, name="units_create")
 def create_unit(actor: CatalogWriter, body: UnitCreate, writer: WriterDep) -> Response:
     def work() -> UnitRead:
         return UnitRead.of(catalog.create_unit(writer.session, body.code, body.name, body.decimals))

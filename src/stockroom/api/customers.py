@@ -19,7 +19,7 @@ router = APIRouter(prefix="/customers", tags=["customers"])
 NULLABLE = {"email", "phone"}
 
 
-@router.get("", response_model=PageOut[CustomerRead])
+@router.get("", response_model=PageOut[CustomerRead], name="customers_list")
 def list_customers(
     actor: OrderReader,
     request: Request,
@@ -33,7 +33,7 @@ def list_customers(
     return page_out(request, page, [CustomerRead.of(c) for c in page.items])
 
 
-@router.post("", status_code=201, response_model=CustomerRead)
+@router.post("", status_code=201, response_model=CustomerRead, name="customers_create")
 def create_customer(actor: OrderWriter, body: CustomerCreate, writer: WriterDep) -> Response:
     def work() -> CustomerRead:
         addresses = [a.value() for a in body.addresses]
@@ -44,7 +44,7 @@ def create_customer(actor: OrderWriter, body: CustomerCreate, writer: WriterDep)
     )
 
 
-@router.get("/{customer_id}", response_model=CustomerRead)
+@router.get("/{customer_id}", response_model=CustomerRead, name="customers_get")
 def get_customer(
     actor: OrderReader, customer_id: uuid.UUID, session: ReadSession, response: Response
 ) -> CustomerRead:
@@ -53,7 +53,7 @@ def get_customer(
     return found
 
 
-@router.patch("/{customer_id}", response_model=CustomerRead)
+@router.patch("/{customer_id}", response_model=CustomerRead, name="customers_update")
 def update_customer(
     actor: OrderWriter,
     customer_id: uuid.UUID,

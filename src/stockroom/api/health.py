@@ -10,13 +10,13 @@ from stockroom.services.health import database_reachable
 router = APIRouter(tags=["health"], dependencies=[PUBLIC])
 
 
-@router.get("/healthz")
+@router.get("/healthz", name="health_live")
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, name="health_ready")
 def readyz(session: ReadSession) -> dict[str, str] | JSONResponse:
     """The process can reach its database."""
     if not database_reachable(session):

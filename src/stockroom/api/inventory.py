@@ -19,7 +19,7 @@ router = APIRouter(prefix="/inventory", tags=["inventory"])
 Ref = Annotated[str | None, Query(max_length=64)]
 
 
-@router.get("", response_model=PageOut[BalanceRead])
+@router.get("", response_model=PageOut[BalanceRead], name="inventory_list")
 def list_inventory(
     actor: StockReader,
     request: Request,
@@ -55,7 +55,7 @@ def list_inventory(
     return page_out(request, page, items)
 
 
-@router.get("/availability", response_model=AvailabilityRead)
+@router.get("/availability", response_model=AvailabilityRead, name="inventory_get_availability")
 def get_availability(
     actor: StockReader,
     session: ReadSession,
@@ -66,7 +66,7 @@ def get_availability(
     return AvailabilityRead.of(inventory.availability(session, sku, warehouse, actor))
 
 
-@router.get("/{product_id}/{location_id}", response_model=BalanceRead)
+@router.get("/{product_id}/{location_id}", response_model=BalanceRead, name="inventory_get_balance")
 def get_balance(
     actor: StockReader, product_id: uuid.UUID, location_id: uuid.UUID, session: ReadSession
 ) -> BalanceRead:

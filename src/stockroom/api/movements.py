@@ -51,37 +51,73 @@ def _operate(body: OperationIn, writer: WriterDep, actor: Actor) -> Response:
     )
 
 
-@router.post("/receive", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
+@router.post(
+    "/receive",
+    status_code=201,
+    response_model=OperationResult,
+    responses=STOCK_ERRORS,
+    name="movements_receive",
+)
 def receive(actor: StockMover, body: ReceiveIn, writer: WriterDep) -> Response:
     """Book stock arriving at a location."""
     return _operate(body, writer, actor)
 
 
-@router.post("/ship", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
+@router.post(
+    "/ship",
+    status_code=201,
+    response_model=OperationResult,
+    responses=STOCK_ERRORS,
+    name="movements_ship",
+)
 def ship(actor: StockMover, body: ShipIn, writer: WriterDep) -> Response:
     """Book stock leaving; never more than is available (on hand minus reserved)."""
     return _operate(body, writer, actor)
 
 
-@router.post("/transfer", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
+@router.post(
+    "/transfer",
+    status_code=201,
+    response_model=OperationResult,
+    responses=STOCK_ERRORS,
+    name="movements_transfer",
+)
 def transfer(actor: StockMover, body: TransferIn, writer: WriterDep) -> Response:
     """Move stock between two locations, in one warehouse or across; both legs or neither."""
     return _operate(body, writer, actor)
 
 
-@router.post("/adjust", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
+@router.post(
+    "/adjust",
+    status_code=201,
+    response_model=OperationResult,
+    responses=STOCK_ERRORS,
+    name="movements_adjust",
+)
 def adjust(actor: StockMover, body: AdjustIn, writer: WriterDep) -> Response:
     """Correct on-hand by a signed delta, with a reason code."""
     return _operate(body, writer, actor)
 
 
-@router.post("/count", status_code=201, response_model=OperationResult, responses=STOCK_ERRORS)
+@router.post(
+    "/count",
+    status_code=201,
+    response_model=OperationResult,
+    responses=STOCK_ERRORS,
+    name="movements_count",
+)
 def count(actor: StockMover, body: CountIn, writer: WriterDep) -> Response:
     """Record a physical count; the difference is booked and last_counted_at stamped."""
     return _operate(body, writer, actor)
 
 
-@router.post("/batch", status_code=201, response_model=BatchResult, responses=STOCK_ERRORS)
+@router.post(
+    "/batch",
+    status_code=201,
+    response_model=BatchResult,
+    responses=STOCK_ERRORS,
+    name="movements_batch",
+)
 def batch(actor: StockMover, body: BatchIn, writer: WriterDep, settings: SettingsDep) -> Response:
     """Many operations in one request: all applied, or none (every failing line is reported)."""
     if len(body.lines) > settings.max_batch_lines:
@@ -102,7 +138,7 @@ def batch(actor: StockMover, body: BatchIn, writer: WriterDep, settings: Setting
     return writer.run(work, body=body, status_code=201)
 
 
-@router.get("", response_model=PageOut[MovementRead])
+@router.get("", response_model=PageOut[MovementRead], name="movements_list")
 def list_movements(
     actor: StockReader,
     request: Request,
@@ -144,6 +180,6 @@ def list_movements(
 
 # ``:uuid`` keeps ``GET /movements/receive`` from being read as a malformed movement id:
 # it is a 405 (receive is POST only), not a 422.
-@router.get("/{movement_id:uuid}", response_model=MovementRead)
+@router.get("/{movement_id:uuid}", response_model=MovementRead, name="movements_get")
 def get_movement(actor: StockReader, movement_id: uuid.UUID, session: ReadSession) -> MovementRead:
     return MovementRead.of(movements.get_movement(session, movement_id, actor))

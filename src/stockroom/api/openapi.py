@@ -1,4 +1,8 @@
-"""The OpenAPI document, with the refusals every operation can answer described.
+"""The OpenAPI document: stable operation ids, and the refusals every operation can answer.
+
+Each route names itself ``resource_action`` (``name="products_create"``) and that name is
+its operationId, so a generated client gets short methods that survive a change of path or
+of function name (FastAPI's default, ``create_product_api_v1_products_post``, does not).
 
 FastAPI documents each operation's success reply and its own 422 (``HTTPValidationError``
 as ``application/json``). The API refuses with RFC 9457 ``application/problem+json``
@@ -8,11 +12,14 @@ body, a write, guarded by ``If-Match``. A client generator then knows every repl
 get, and the schema test holds every reply, refusals included, to the document.
 """
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from stockroom.api.errors import PROBLEM_JSON
 from stockroom.api.security import PUBLIC_MARK
@@ -53,6 +60,30 @@ DESCRIPTIONS = {
 # Query parameters that shape a list and name nothing (db/queries/pagination.py).
 LIST_CONTROLS = frozenset({"limit", "cursor", "sort", "links", "q"})
 WRITES = frozenset({"post", "put", "patch", "delete"})
+OPERATION_ID = re.compile(r"^[a-z]+(_[a-z]+)+$")
+
+
+def operation_id(route: APIRoute) -> str:
+    """``FastAPI(generate_unique_id_function=...)``: the route's own name is its id."""
+    return route.name
+
+
+def check_operation_ids(routes: Iterable[BaseRoute]) -> None:
+    """Refuse to start unless every route names itself, uniquely, as ``resource_action``.
+
+    FastAPI defaults a route's name to its function's name, so a name equal to the
+    function's is taken as forgotten: renaming a function must not rename a client method.
+    """
+    seen: dict[str, str] = {}
+    for route in (r for r in routes if isinstance(r, APIRoute)):
+        where = f"{'/'.join(sorted(route.methods or ()))} {route.path}"
+        if route.name == getattr(route.endpoint, "__name__", None):
+            raise RuntimeError(f"{where} has no name= (its operationId, e.g. products_create)")
+        if not OPERATION_ID.fullmatch(route.name):
+            raise RuntimeError(f"{where}: name {route.name!r} is not resource_action")
+        if route.name in seen:
+            raise RuntimeError(f"{where}: name {route.name!r} is taken by {seen[route.name]}")
+        seen[route.name] = where
 
 
 def install(app: FastAPI) -> None:

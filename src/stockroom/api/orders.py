@@ -11,10 +11,10 @@ from stockroom.api.schemas.common import PageOut, page_out
 from stockroom.api.schemas.orders import (
     OrderCreate,
     OrderRead,
+    OrderShipmentIn,
     ReturnIn,
     ReturnRead,
     ReturnResult,
-    ShipIn,
     ShipmentRead,
     ShipResult,
 )
@@ -35,7 +35,7 @@ def _location(order: OrderRead) -> str:
     return f"/api/v1/orders/{order.id}"
 
 
-@router.get("", response_model=PageOut[OrderRead])
+@router.get("", response_model=PageOut[OrderRead], name="orders_list")
 def list_orders(
     actor: OrderReader,
     request: Request,
@@ -54,7 +54,13 @@ def list_orders(
     return page_out(request, page, [OrderRead.of(o) for o in page.items])
 
 
-@router.post("", status_code=201, response_model=OrderRead, responses=ORDER_ERRORS)
+@router.post(
+    "",
+    status_code=201,
+    response_model=OrderRead,
+    responses=ORDER_ERRORS,
+    name="orders_create",
+)
 def place_order(actor: OrderWriter, body: OrderCreate, writer: WriterDep) -> Response:
     """Create an order and reserve what is free now; lines short of stock are backordered
     and are allocated automatically, oldest order first, when stock is received."""
@@ -65,7 +71,7 @@ def place_order(actor: OrderWriter, body: OrderCreate, writer: WriterDep) -> Res
     return writer.run(work, body=body, status_code=201, location=_location)
 
 
-@router.get("/{order_id}", response_model=OrderRead)
+@router.get("/{order_id}", response_model=OrderRead, name="orders_get")
 def get_order(
     actor: OrderReader, order_id: uuid.UUID, session: ReadSession, response: Response
 ) -> OrderRead:
@@ -74,7 +80,12 @@ def get_order(
     return found
 
 
-@router.post("/{order_id}/allocate", response_model=OrderRead, responses=ORDER_ERRORS)
+@router.post(
+    "/{order_id}/allocate",
+    response_model=OrderRead,
+    responses=ORDER_ERRORS,
+    name="orders_allocate",
+)
 def allocate(actor: StockMover, order_id: uuid.UUID, writer: WriterDep) -> Response:
     """Reserve now what the order still lacks (stock may have come in by a transfer)."""
 
@@ -85,9 +96,15 @@ def allocate(actor: StockMover, order_id: uuid.UUID, writer: WriterDep) -> Respo
 
 
 @router.post(
-    "/{order_id}/shipments", status_code=201, response_model=ShipResult, responses=ORDER_ERRORS
+    "/{order_id}/shipments",
+    status_code=201,
+    response_model=ShipResult,
+    responses=ORDER_ERRORS,
+    name="orders_ship",
 )
-def ship(actor: StockMover, order_id: uuid.UUID, body: ShipIn, writer: WriterDep) -> Response:
+def ship(
+    actor: StockMover, order_id: uuid.UUID, body: OrderShipmentIn, writer: WriterDep
+) -> Response:
     """Ship allocated stock (all of it, or the lines and quantities given)."""
 
     def work() -> ShipResult:
@@ -97,7 +114,11 @@ def ship(actor: StockMover, order_id: uuid.UUID, body: ShipIn, writer: WriterDep
     return writer.run(work, body=body, status_code=201)
 
 
-@router.get("/{order_id}/shipments", response_model=list[ShipmentRead])
+@router.get(
+    "/{order_id}/shipments",
+    response_model=list[ShipmentRead],
+    name="orders_list_shipments",
+)
 def list_shipments(
     actor: OrderReader, order_id: uuid.UUID, session: ReadSession
 ) -> list[ShipmentRead]:
@@ -105,7 +126,12 @@ def list_shipments(
     return [ShipmentRead.of(s) for s in orders.shipments_of(session, order)]
 
 
-@router.post("/{order_id}/cancel", response_model=OrderRead, responses=ORDER_ERRORS)
+@router.post(
+    "/{order_id}/cancel",
+    response_model=OrderRead,
+    responses=ORDER_ERRORS,
+    name="orders_cancel",
+)
 def cancel(actor: OrderWriter, order_id: uuid.UUID, writer: WriterDep) -> Response:
     """Cancel what has not shipped; every reservation of the order is released."""
 
@@ -115,7 +141,12 @@ def cancel(actor: OrderWriter, order_id: uuid.UUID, writer: WriterDep) -> Respon
     return writer.run(work)
 
 
-@router.post("/{order_id}/complete", response_model=OrderRead, responses=ORDER_ERRORS)
+@router.post(
+    "/{order_id}/complete",
+    response_model=OrderRead,
+    responses=ORDER_ERRORS,
+    name="orders_complete",
+)
 def complete(actor: OrderWriter, order_id: uuid.UUID, writer: WriterDep) -> Response:
     """Close a SHIPPED order."""
 
@@ -126,7 +157,11 @@ def complete(actor: OrderWriter, order_id: uuid.UUID, writer: WriterDep) -> Resp
 
 
 @router.post(
-    "/{order_id}/returns", status_code=201, response_model=ReturnResult, responses=ORDER_ERRORS
+    "/{order_id}/returns",
+    status_code=201,
+    response_model=ReturnResult,
+    responses=ORDER_ERRORS,
+    name="orders_record_return",
 )
 def record_return(
     actor: StockMover, order_id: uuid.UUID, body: ReturnIn, writer: WriterDep
@@ -142,7 +177,7 @@ def record_return(
     return writer.run(work, body=body, status_code=201)
 
 
-@router.get("/{order_id}/returns", response_model=list[ReturnRead])
+@router.get("/{order_id}/returns", response_model=list[ReturnRead], name="orders_list_returns")
 def list_returns(actor: OrderReader, order_id: uuid.UUID, session: ReadSession) -> list[ReturnRead]:
     order = orders.get_order(session, order_id, actor)
     return [ReturnRead.of(r) for r in orders.returns_of(session, order)]

@@ -34,7 +34,7 @@ def _with_etag(response: Response, product: ProductRead) -> ProductRead:
     return product
 
 
-@router.get("", response_model=PageOut[ProductRead])
+@router.get("", response_model=PageOut[ProductRead], name="products_list")
 def list_products(
     request: Request,
     actor: CatalogReader,
@@ -50,7 +50,7 @@ def list_products(
     return page_out(request, page, [ProductRead.of(p) for p in page.items])
 
 
-@router.post("", status_code=201, response_model=ProductRead)
+@router.post("", status_code=201, response_model=ProductRead, name="products_create")
 def create_product(body: ProductCreate, actor: CatalogWriter, writer: WriterDep) -> Response:
     def work() -> ProductRead:
         return ProductRead.of(catalog.create_product(writer.session, body.model_dump()))
@@ -58,21 +58,21 @@ def create_product(body: ProductCreate, actor: CatalogWriter, writer: WriterDep)
     return writer.run(work, body=body, status_code=201, location=_location)
 
 
-@router.get("/sku/{sku}", response_model=ProductRead)
+@router.get("/sku/{sku}", response_model=ProductRead, name="products_get_by_sku")
 def get_product_by_sku(
     sku: str, actor: CatalogReader, session: ReadSession, response: Response
 ) -> ProductRead:
     return _with_etag(response, ProductRead.of(catalog.find_product(session, sku=sku)))
 
 
-@router.get("/barcode/{barcode}", response_model=ProductRead)
+@router.get("/barcode/{barcode}", response_model=ProductRead, name="products_get_by_barcode")
 def get_product_by_barcode(
     barcode: str, actor: CatalogReader, session: ReadSession, response: Response
 ) -> ProductRead:
     return _with_etag(response, ProductRead.of(catalog.find_product(session, barcode=barcode)))
 
 
-@router.get("/{product}", response_model=ProductRead)
+@router.get("/{product}", response_model=ProductRead, name="products_get")
 def get_product(
     product: ProductRef, actor: CatalogReader, session: ReadSession, response: Response
 ) -> ProductRead:
@@ -80,7 +80,7 @@ def get_product(
     return _with_etag(response, ProductRead.of(catalog.get_product(session, product)))
 
 
-@router.put("/{product}", response_model=ProductRead)
+@router.put("/{product}", response_model=ProductRead, name="products_replace")
 def replace_product(
     product: ProductRef,
     body: ProductReplace,
@@ -98,7 +98,7 @@ def replace_product(
     return writer.run(work, body=body)
 
 
-@router.patch("/{product}", response_model=ProductRead)
+@router.patch("/{product}", response_model=ProductRead, name="products_update")
 def update_product(
     product: ProductRef,
     body: ProductPatch,
@@ -116,7 +116,7 @@ def update_product(
     return writer.run(work, body=body)
 
 
-@router.delete("/{product}", response_model=ProductRead)
+@router.delete("/{product}", response_model=ProductRead, name="products_deactivate")
 def deactivate_product(
     product: ProductRef, actor: CatalogWriter, writer: WriterDep, if_match: IfMatch = None
 ) -> Response:

@@ -43,7 +43,13 @@ def _read(session: Session, found: list["Reservation"]) -> list[ReservationRead]
     return [ReservationRead.of(r, allocations[r.id], now) for r in found]
 
 
-@router.post("", status_code=201, response_model=ReserveResult, responses=STOCK_ERRORS)
+@router.post(
+    "",
+    status_code=201,
+    response_model=ReserveResult,
+    responses=STOCK_ERRORS,
+    name="reservations_create",
+)
 def reserve(
     actor: StockMover, body: ReserveIn, writer: WriterDep, settings: SettingsDep
 ) -> Response:
@@ -60,7 +66,7 @@ def reserve(
     return writer.run(work, body=body, status_code=201)
 
 
-@router.get("", response_model=PageOut[ReservationRead])
+@router.get("", response_model=PageOut[ReservationRead], name="reservations_list")
 def list_reservations(
     actor: StockReader,
     request: Request,
@@ -84,14 +90,19 @@ def list_reservations(
     return page_out(request, page, _read(session, page.items))
 
 
-@router.get("/{reservation_id}", response_model=ReservationRead)
+@router.get("/{reservation_id}", response_model=ReservationRead, name="reservations_get")
 def get_reservation(
     actor: StockReader, reservation_id: uuid.UUID, session: ReadSession
 ) -> ReservationRead:
     return _read(session, [reservations.get_reservation(session, reservation_id, actor)])[0]
 
 
-@router.delete("/{reservation_id}", response_model=ReservationRead, responses=STOCK_ERRORS)
+@router.delete(
+    "/{reservation_id}",
+    response_model=ReservationRead,
+    responses=STOCK_ERRORS,
+    name="reservations_release",
+)
 def release(actor: StockMover, reservation_id: uuid.UUID, writer: WriterDep) -> Response:
     """Release what the reservation still holds; it becomes RELEASED."""
 
@@ -102,7 +113,12 @@ def release(actor: StockMover, reservation_id: uuid.UUID, writer: WriterDep) -> 
     return writer.run(work)
 
 
-@router.put("/{reservation_id}/fulfill", response_model=FulfilResult, responses=STOCK_ERRORS)
+@router.put(
+    "/{reservation_id}/fulfill",
+    response_model=FulfilResult,
+    responses=STOCK_ERRORS,
+    name="reservations_fulfil",
+)
 def fulfil(
     actor: StockMover, reservation_id: uuid.UUID, body: FulfilIn, writer: WriterDep
 ) -> Response:
@@ -120,7 +136,12 @@ def fulfil(
     return writer.run(work, body=body)
 
 
-@router.post("/{reservation_id}/extend", response_model=ReservationRead, responses=STOCK_ERRORS)
+@router.post(
+    "/{reservation_id}/extend",
+    response_model=ReservationRead,
+    responses=STOCK_ERRORS,
+    name="reservations_extend",
+)
 def extend(
     actor: StockMover,
     reservation_id: uuid.UUID,

@@ -25,7 +25,7 @@ from stockroom.services import api_keys, users
 router = APIRouter(tags=["administration"])
 
 
-@router.get("/users", response_model=PageOut[UserRead])
+@router.get("/users", response_model=PageOut[UserRead], name="users_list")
 def list_users(
     request: Request, actor: UserAdmin, session: ReadSession, listing: Listing
 ) -> PageOut[UserRead]:
@@ -33,7 +33,7 @@ def list_users(
     return page_out(request, page, [UserRead.of(u) for u in page.items])
 
 
-@router.post("/users", status_code=201, response_model=UserRead)
+@router.post("/users", status_code=201, response_model=UserRead, name="users_create")
 def create_user(
     body: UserCreate, actor: UserAdmin, writer: WriterDep, passwords: PasswordsDep
 ) -> Response:
@@ -46,7 +46,7 @@ def create_user(
     return writer.run(work, body=body, status_code=201, location=lambda u: f"/api/v1/users/{u.id}")
 
 
-@router.get("/users/{user_id}", response_model=UserRead)
+@router.get("/users/{user_id}", response_model=UserRead, name="users_get")
 def get_user(
     user_id: uuid.UUID, actor: UserAdmin, session: ReadSession, response: Response
 ) -> UserRead:
@@ -55,7 +55,7 @@ def get_user(
     return user
 
 
-@router.patch("/users/{user_id}", response_model=UserRead)
+@router.patch("/users/{user_id}", response_model=UserRead, name="users_update")
 def update_user(
     user_id: uuid.UUID,
     body: UserPatch,
@@ -73,7 +73,7 @@ def update_user(
     return writer.run(work, body=body)
 
 
-@router.get("/api-keys", response_model=PageOut[ApiKeyRead])
+@router.get("/api-keys", response_model=PageOut[ApiKeyRead], name="api_keys_list")
 def list_api_keys(
     request: Request, actor: UserAdmin, session: ReadSession, listing: Listing
 ) -> PageOut[ApiKeyRead]:
@@ -81,7 +81,7 @@ def list_api_keys(
     return page_out(request, page, [ApiKeyRead.of(k) for k in page.items])
 
 
-@router.post("/api-keys", status_code=201, response_model=ApiKeyIssued)
+@router.post("/api-keys", status_code=201, response_model=ApiKeyIssued, name="api_keys_create")
 def create_api_key(body: ApiKeyCreate, actor: UserAdmin, writer: WriterDep) -> Response:
     """The full key is in this reply only; Stockroom keeps just its hash."""
 
@@ -95,18 +95,18 @@ def create_api_key(body: ApiKeyCreate, actor: UserAdmin, writer: WriterDep) -> R
     return writer.run(work, status_code=201, idempotent=False)
 
 
-@router.delete("/api-keys/{key_id}", response_model=ApiKeyRead)
+@router.delete("/api-keys/{key_id}", response_model=ApiKeyRead, name="api_keys_revoke")
 def revoke_api_key(key_id: uuid.UUID, actor: UserAdmin, writer: WriterDep) -> Response:
     """Revoke at once: the next request made with the key is refused."""
     return writer.run(lambda: ApiKeyRead.of(api_keys.revoke_api_key(writer.session, key_id)))
 
 
-@router.get("/system/settings", response_model=SystemSettings)
+@router.get("/system/settings", response_model=SystemSettings, name="system_settings_get")
 def get_system_settings(actor: UserAdmin, session: ReadSession) -> SystemSettings:
     return SystemSettings(self_registration=users.self_registration_enabled(session))
 
 
-@router.patch("/system/settings", response_model=SystemSettings)
+@router.patch("/system/settings", response_model=SystemSettings, name="system_settings_update")
 def update_system_settings(
     body: SystemSettingsPatch, actor: UserAdmin, writer: WriterDep
 ) -> Response:

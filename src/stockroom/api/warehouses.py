@@ -24,7 +24,7 @@ from stockroom.services import warehouses
 router = APIRouter(tags=["warehouses"])
 
 
-@router.get("/warehouses", response_model=PageOut[WarehouseRead])
+@router.get("/warehouses", response_model=PageOut[WarehouseRead], name="warehouses_list")
 def list_warehouses(
     actor: CatalogReader,
     request: Request,
@@ -36,7 +36,7 @@ def list_warehouses(
     return page_out(request, page, [WarehouseRead.of(w) for w in page.items])
 
 
-@router.post("/warehouses", status_code=201, response_model=WarehouseRead)
+@router.post("/warehouses", status_code=201, response_model=WarehouseRead, name="warehouses_create")
 def create_warehouse(actor: WarehouseWriter, body: WarehouseCreate, writer: WriterDep) -> Response:
     def work() -> WarehouseRead:
         return WarehouseRead.of(warehouses.create_warehouse(writer.session, body.model_dump()))
@@ -46,7 +46,7 @@ def create_warehouse(actor: WarehouseWriter, body: WarehouseCreate, writer: Writ
     )
 
 
-@router.get("/warehouses/{warehouse}", response_model=WarehouseRead)
+@router.get("/warehouses/{warehouse}", response_model=WarehouseRead, name="warehouses_get")
 def get_warehouse(
     actor: CatalogReader, warehouse: str, session: ReadSession, response: Response
 ) -> WarehouseRead:
@@ -56,7 +56,7 @@ def get_warehouse(
     return found
 
 
-@router.patch("/warehouses/{warehouse}", response_model=WarehouseRead)
+@router.patch("/warehouses/{warehouse}", response_model=WarehouseRead, name="warehouses_update")
 def update_warehouse(
     actor: WarehouseWriter,
     warehouse: str,
@@ -76,7 +76,7 @@ def update_warehouse(
     return writer.run(work, body=body)
 
 
-@router.get("/locations", response_model=PageOut[LocationRead])
+@router.get("/locations", response_model=PageOut[LocationRead], name="locations_list")
 def list_locations(
     actor: CatalogReader,
     request: Request,
@@ -93,7 +93,7 @@ def list_locations(
     return page_out(request, page, [LocationRead.of(loc) for loc in page.items])
 
 
-@router.post("/locations", status_code=201, response_model=LocationRead)
+@router.post("/locations", status_code=201, response_model=LocationRead, name="locations_create")
 def create_location(actor: WarehouseWriter, body: LocationCreate, writer: WriterDep) -> Response:
     fields = body.model_dump(exclude={"warehouse"})
     fields["type"] = body.type.value
@@ -107,7 +107,7 @@ def create_location(actor: WarehouseWriter, body: LocationCreate, writer: Writer
     )
 
 
-@router.get("/locations/{location:path}", response_model=LocationRead)
+@router.get("/locations/{location:path}", response_model=LocationRead, name="locations_get")
 def get_location(
     actor: CatalogReader, location: str, session: ReadSession, response: Response
 ) -> LocationRead:
@@ -117,7 +117,7 @@ def get_location(
     return found
 
 
-@router.patch("/locations/{location:path}", response_model=LocationRead)
+@router.patch("/locations/{location:path}", response_model=LocationRead, name="locations_update")
 def update_location(
     actor: WarehouseWriter,
     location: str,

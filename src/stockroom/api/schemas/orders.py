@@ -166,7 +166,7 @@ class ShipLineIn(Input):
     quantity: PositiveQuantity
 
 
-class ShipIn(Input):
+class OrderShipmentIn(Input):
     lines: list[ShipLineIn] | None = Field(
         default=None, max_length=500, description="Default: everything allocated"
     )
