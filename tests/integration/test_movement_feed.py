@@ -135,18 +135,17 @@ def test_a_movement_that_commits_late_is_not_missed(
     A poller that read the second and moved on (``since=`` its time) missed the first.
     On SQLite the second cannot even start before the first ends (one writer at a time).
     """
-    late = world.session(write=True)
-    [slow] = stock.apply(late, Receive("WIDGET", "MAIN/A-01", Decimal(1)))
     quick: list[uuid.UUID] = []
     other = threading.Thread(target=lambda: quick.append(book(world, "MAIN/A-02")))
-    other.start()
-    if db_kind == "postgresql":
-        other.join(timeout=10)
-        assert quick, "the second receipt should commit while the first is open"
-    items, cursor = read(client)
-    assert items == []  # the open transaction holds the feed back; it cannot skip it
-    late.commit()
-    late.close()
+    with world.session(write=True) as late:
+        [slow] = stock.apply(late, Receive("WIDGET", "MAIN/A-01", Decimal(1)))
+        other.start()
+        if db_kind == "postgresql":
+            other.join(timeout=10)
+            assert quick, "the second receipt should commit while the first is open"
+        items, cursor = read(client)
+        assert items == []  # the open transaction holds the feed back; it cannot skip it
+        late.commit()
     other.join(timeout=10)
     seen, _ = drain(client, cursor)
     assert ids(seen) == [str(slow.public_id), str(quick[0])]
