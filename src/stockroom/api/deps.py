@@ -64,3 +64,25 @@ class ListParams:
 
 
 Listing = Annotated[ListParams, Depends()]
+
+
+class FeedParams:
+    """``cursor`` and ``limit`` of a change feed; no ``sort``: a feed has one order."""
+
+    def __init__(
+        self,
+        limit: Annotated[
+            int, Query(ge=1, le=MAX_LIMIT, description="At most this many items")
+        ] = DEFAULT_LIMIT,
+        cursor: Annotated[
+            str | None,
+            Query(
+                max_length=1024,
+                description="next_cursor of the previous reply; without it, from the start",
+            ),
+        ] = None,
+    ) -> None:
+        self.limit, self.cursor = limit, cursor
+
+
+Feed = Annotated[FeedParams, Depends()]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from stockroom.api.deps import Listing, ReadSession, SettingsDep
+from stockroom.api.deps import Feed, Listing, ReadSession, SettingsDep
 from stockroom.api.errors import ApiProblem
 from stockroom.api.idempotency import WriterDep
 from stockroom.api.schemas.common import PageOut, page_out
@@ -16,6 +16,7 @@ from stockroom.api.schemas.stock import (
     BatchLineResult,
     BatchResult,
     CountIn,
+    MovementFeed,
     MovementRead,
     OperationResult,
     ReceiveIn,
@@ -176,6 +177,49 @@ def list_movements(
         session, filters, listing.sort, listing.cursor, listing.limit, actor
     )
     return page_out(request, page, [MovementRead.of(m) for m in page.items])
+
+
+@router.get(
+    "/feed",
+    response_model=MovementFeed,
+    name="movements_feed",
+    summary="Follow the ledger: every movement once, none skipped",
+)
+def movements_feed(
+    actor: StockReader,
+    request: Request,
+    session: ReadSession,
+    feed: Feed,
+    warehouse: Annotated[str | None, Query(max_length=64, description="Code or id")] = None,
+    sku: Annotated[str | None, Query(max_length=64)] = None,
+) -> MovementFeed:
+    """For integrations that follow the ledger. `GET /movements?since=` can miss a
+    movement: its id and time are taken before it commits, so it may become visible
+    after movements that came later, behind a poller that has moved on. This feed hands
+    out every committed movement exactly once, and never one that is rolled back.
+
+    Start without `cursor`. Every reply has a `next_cursor`, also when `items` is empty:
+    keep it and ask again with it (at once after a full page, otherwise after a pause).
+
+    A movement is handed out only once no movement can appear before it any more:
+
+    - **PostgreSQL**: each movement records the id of the transaction that wrote it. The
+      feed is ordered by transaction id, then movement id, and reads only movements of
+      transactions older than the oldest one still running (the snapshot's xmin). A
+      long-running write transaction delays the feed; it cannot make it skip anything.
+    - **SQLite**: one transaction writes at a time, so ids follow commit order; the feed
+      is ordered by id.
+
+    The movements of one transaction (the legs of a transfer, a batch) come together.
+    Transactions that overlapped may come in either order, so follow a balance by adding
+    up `quantity` and `reserved_delta`, and read its current figures from `/inventory`.
+    `warehouse`, `sku` and the caller's warehouse scope choose which movements are
+    returned; the cursor moves past the others all the same.
+    """
+    page = movements.feed(
+        session, feed.cursor, feed.limit, warehouse=warehouse, sku=sku, actor=actor
+    )
+    return MovementFeed.of(request, page)
 
 
 # ``:uuid`` keeps ``GET /movements/receive`` from being read as a malformed movement id:

@@ -4,10 +4,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
-from stockroom.db.models import Location, Product, StockMovement
+from stockroom.db.models import StockMovement
+from stockroom.db.queries import movements as feed_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.domain.access import Actor
 from stockroom.domain.errors import NotFound
@@ -32,11 +33,7 @@ class MovementFilter:
 
 
 def _movements_query() -> Select[StockMovement]:
-    return select(StockMovement).options(
-        joinedload(StockMovement.product).joinedload(Product.unit),
-        joinedload(StockMovement.location).joinedload(Location.warehouse),
-        joinedload(StockMovement.warehouse),
-    )
+    return feed_queries.with_details()
 
 
 def list_movements(
@@ -94,3 +91,40 @@ def get_movement(
     if movement is None or outside:
         raise NotFound("movement", public_id)
     return movement
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[StockMovement]
+    # Always there, even after an empty page: the poller keeps it and asks again.
+    next_cursor: str
+
+
+def feed(
+    session: Session,
+    cursor: str | None,
+    limit: int,
+    *,
+    warehouse: str | None = None,
+    sku: str | None = None,
+    actor: Actor | None = None,
+) -> FeedPage:
+    """The movements after ``cursor`` in feed order: each one exactly once, none skipped.
+
+    Only rows up to the horizon are handed out: no row can appear there any more (see
+    ``db/queries/movements.py``). A full page resumes after its last row; otherwise every
+    row up to the horizon has been seen (or filtered out, or is outside the caller's
+    warehouses), so the cursor moves on to the horizon, never beyond it.
+    """
+    after = feed_queries.FEED_START if cursor is None else feed_queries.decode_position(cursor)
+    where = feed_queries.FeedFilter(
+        product_id=None if sku is None else references.product_by_sku(session, sku).id,
+        warehouse_id=None if warehouse is None else get_warehouse(session, warehouse).id,
+        warehouse_ids=None if actor is None else actor.warehouse_ids,
+    )
+    horizon = feed_queries.feed_horizon(session)
+    items = feed_queries.movements_between(session, after, horizon, where, limit)
+    full = len(items) == limit
+    # max(): whatever a cursor named, it is never moved back.
+    reached = feed_queries.position_of(items[-1]) if full else max(after, horizon)
+    return FeedPage(items, feed_queries.encode_position(reached))

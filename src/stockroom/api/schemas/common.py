@@ -87,16 +87,19 @@ class PageOut(BaseModel, Generic[T]):
 
 def page_out(request: Request, page: Page[Any], items: list[T]) -> PageOut[T]:
     """Wrap a page of items with its cursor and self/next links."""
-    next_link = None
-    if page.next_cursor:
-        query = dict(request.query_params)
-        query["cursor"] = page.next_cursor
-        next_link = f"{request.url.path}?{urlencode(query)}"
     return PageOut[T](
-        items=items,
-        next_cursor=page.next_cursor,
-        links=Links(
-            self=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
-            next=next_link,
-        ),
+        items=items, next_cursor=page.next_cursor, links=links(request, page.next_cursor)
+    )
+
+
+def links(request: Request, next_cursor: str | None) -> Links:
+    """This request's path and query, and the same with ``cursor=next_cursor`` (if any)."""
+    next_link = None
+    if next_cursor:
+        query = dict(request.query_params)
+        query["cursor"] = next_cursor
+        next_link = f"{request.url.path}?{urlencode(query)}"
+    return Links(
+        self=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+        next=next_link,
     )

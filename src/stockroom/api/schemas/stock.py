@@ -5,22 +5,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
+from fastapi import Request
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from stockroom.api.schemas.catalog import Sku
 from stockroom.api.schemas.common import (
     DecimalOut,
     Input,
+    Links,
     Money,
     NonNegativeQuantity,
     Note,
     PositiveQuantity,
     ReferenceId,
     SignedQuantity,
+    links,
 )
 from stockroom.domain import operations as ops
 from stockroom.domain.movements import MovementType, ReasonCode, ReferenceType
 from stockroom.services.inventory import Availability
+from stockroom.services.movements import FeedPage
 
 if TYPE_CHECKING:
     from stockroom.db.models import StockBalance, StockMovement
@@ -255,4 +259,24 @@ class AvailabilityRead(BaseModel):
                 for w in a.warehouses
             ],
             total=Quantities(on_hand=a.on_hand, reserved=a.reserved, available=a.available),
+        )
+
+
+class MovementFeed(BaseModel):
+    """A reply of the change feed, ``GET /movements/feed``."""
+
+    items: list[MovementRead] = Field(
+        description="In feed order: by writing transaction, then by id"
+    )
+    next_cursor: str = Field(
+        description="Always present, also when `items` is empty: send it as `cursor` next time"
+    )
+    links: Links
+
+    @classmethod
+    def of(cls, request: Request, page: FeedPage) -> Self:
+        return cls(
+            items=[MovementRead.of(m) for m in page.items],
+            next_cursor=page.next_cursor,
+            links=links(request, page.next_cursor),
         )

@@ -3,8 +3,10 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Computed,
     ForeignKey,
@@ -14,7 +16,10 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from stockroom.db.models.base import Base, PublicId
 from stockroom.db.models.catalog import Product
@@ -57,6 +62,29 @@ class StockBalance(Base):
     warehouse: Mapped[Warehouse] = relationship(lazy="raise")
 
 
+class WritingTransaction(FunctionElement[int]):
+    """The id of the transaction that writes the row, as the column's server default.
+
+    PostgreSQL: the 64-bit transaction id (it never wraps around). The change feed hands
+    out a row only once every transaction with a smaller id has ended (see
+    ``db/queries/movements.py``). SQLite runs one writer at a time, so there row ids are
+    already in commit order and every row gets 0.
+    """
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(WritingTransaction)
+def _writing_transaction(element: WritingTransaction, compiler: SQLCompiler, **kw: Any) -> str:
+    return "0"
+
+
+@compiles(WritingTransaction, "postgresql")
+def _writing_transaction_pg(element: WritingTransaction, compiler: SQLCompiler, **kw: Any) -> str:
+    return "(pg_current_xact_id()::text::bigint)"
+
+
 class StockMovement(PublicId, Base):
     """One line of the ledger. Rows are only ever inserted."""
 
@@ -68,6 +96,7 @@ class StockMovement(PublicId, Base):
         Index("ix_stock_movements_reference", "reference_type", "reference_id"),
         Index("ix_stock_movements_created_at", "created_at"),
         Index("ix_stock_movements_correlation", "correlation_id"),
+        Index("ix_stock_movements_feed", "tx_id", "id"),
         CheckConstraint(
             "quantity <> 0 OR reserved_delta <> 0 OR type = 'COUNT'", name="quantity_nonzero"
         ),
@@ -94,7 +123,12 @@ class StockMovement(PublicId, Base):
     # Links the two legs of a transfer.
     correlation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set by the database, never by us (see WritingTransaction); read back by the INSERT's
+    # RETURNING (eager_defaults), so the audit trail records it at no extra round trip.
+    tx_id: Mapped[int] = mapped_column(BigInteger, server_default=WritingTransaction())
 
     product: Mapped[Product] = relationship(lazy="raise")
     location: Mapped[Location] = relationship(lazy="raise")
     warehouse: Mapped[Warehouse] = relationship(lazy="raise")
+
+    __mapper_args__ = {"eager_defaults": True}

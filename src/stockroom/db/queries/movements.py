@@ -1,0 +1,124 @@
+"""Ledger reads; above all the change feed, which hands out every movement exactly once.
+
+Ids and timestamps are taken while a transaction runs, not when it commits, so a row
+with a smaller id can become visible after a reader has moved past it. The feed orders
+rows by their *position* ``(tx_id, id)`` and reads only up to a *horizon*: the last
+position at or before which no row can appear any more.
+
+* PostgreSQL: ``tx_id`` is the writing transaction's id. The horizon is ``(xmin, 0)``,
+  xmin of the reader's snapshot: every transaction with a smaller id has ended (committed
+  or rolled back), so their rows are final, while a transaction still running has an id
+  at or above xmin, and one that has not written yet gets a larger id when it does.
+* SQLite: one writer at a time (``BEGIN IMMEDIATE``), and it takes its row ids while it
+  holds the write lock, so ids follow commit order and ``tx_id`` is always 0. The horizon
+  is the largest committed id.
+
+The horizon is read first and the rows after it, each in its own statement: a horizon is
+final when read, so a later snapshot can only see more of what lies up to it, never less.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Select, Text, cast, func, select, tuple_
+from sqlalchemy.orm import Session, joinedload
+
+from stockroom.db.models import Location, Product, StockMovement
+from stockroom.db.queries.pagination import INT64, InvalidListRequest
+
+
+@dataclass(frozen=True, order=True)
+class FeedPosition:
+    """A place in the feed's order; a cursor names the last one handed out."""
+
+    tx_id: int
+    id: int
+
+
+# Before every row: old rows have tx_id 0, and ids start at 1.
+FEED_START = FeedPosition(0, 0)
+
+
+def with_details() -> Select[StockMovement]:
+    """Movements with what their API form names (product, unit, location, warehouse)."""
+    return select(StockMovement).options(
+        joinedload(StockMovement.product).joinedload(Product.unit),
+        joinedload(StockMovement.location).joinedload(Location.warehouse),
+        joinedload(StockMovement.warehouse),
+    )
+
+
+def feed_horizon(session: Session) -> FeedPosition:
+    """The last final position: no row can appear at or before it any more.
+
+    PostgreSQL: ``(xmin, 0)``, so the rows up to it are those of transactions older than
+    xmin (no row has id 0). SQLite: the largest id committed.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        xmin = func.pg_snapshot_xmin(func.pg_current_snapshot())
+        oldest_running = session.execute(select(cast(cast(xmin, Text), BigInteger))).scalar_one()
+        return FeedPosition(oldest_running, 0)
+    last = session.execute(select(func.max(StockMovement.id))).scalar_one()
+    return FeedPosition(0, last or 0)
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    product_id: int | None = None
+    warehouse_id: int | None = None
+    # The caller's warehouse scope (None: every warehouse).
+    warehouse_ids: Collection[int] | None = None
+
+
+def movements_between(
+    session: Session,
+    after: FeedPosition,
+    up_to: FeedPosition,
+    where: FeedFilter,
+    limit: int,
+) -> list[StockMovement]:
+    """Up to ``limit`` movements positioned after ``after`` and up to ``up_to``, in order."""
+    position = tuple_(StockMovement.tx_id, StockMovement.id)
+    stmt = with_details().where(
+        position > tuple_(after.tx_id, after.id), position <= tuple_(up_to.tx_id, up_to.id)
+    )
+    if where.warehouse_ids is not None:
+        stmt = stmt.where(StockMovement.warehouse_id.in_(where.warehouse_ids))
+    if where.warehouse_id is not None:
+        stmt = stmt.where(StockMovement.warehouse_id == where.warehouse_id)
+    if where.product_id is not None:
+        stmt = stmt.where(StockMovement.product_id == where.product_id)
+    stmt = stmt.order_by(StockMovement.tx_id, StockMovement.id).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def position_of(movement: StockMovement) -> FeedPosition:
+    return FeedPosition(movement.tx_id, movement.id)
+
+
+def encode_position(position: FeedPosition) -> str:
+    raw = json.dumps([position.tx_id, position.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_position(cursor: str) -> FeedPosition:
+    """The position a cursor names; InvalidListRequest if it is not one we wrote."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (ValueError, binascii.Error) as exc:
+        raise InvalidListRequest(_BAD_CURSOR) from exc
+    valid = (
+        isinstance(values, list)
+        and len(values) == 2
+        and all(type(v) is int and v in INT64 and v >= 0 for v in values)
+    )
+    if not valid:
+        raise InvalidListRequest(_BAD_CURSOR)
+    return FeedPosition(values[0], values[1])
+
+
+_BAD_CURSOR = "invalid cursor: pass next_cursor from the previous feed reply"
