@@ -185,7 +185,7 @@ def list_movements(
     name="movements_feed",
     summary="Follow the ledger: every movement once, none skipped",
 )
-def movements_feed(
+def read_feed(
     actor: StockReader,
     request: Request,
     session: ReadSession,
