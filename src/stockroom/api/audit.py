@@ -64,6 +64,9 @@ def list_audit(
     action: Text = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    warehouse: Annotated[
+        str | None, Query(max_length=64, description="Code or id: entries of that warehouse")
+    ] = None,
 ) -> PageOut[AuditEntryRead]:
     """Newest first. Each row's ``hash`` covers the row before it."""
     for bound in (since, until):
@@ -71,6 +74,6 @@ def list_audit(
             raise ApiProblem(
                 422, "validation_error", "times need a zone, e.g. 2026-01-31T00:00:00Z"
             )
-    filters = audit_trail.AuditFilter(by, entity_type, entity_id, action, since, until)
-    page = audit_trail.list_entries(session, filters, listing.cursor, listing.limit)
+    filters = audit_trail.AuditFilter(by, entity_type, entity_id, action, since, until, warehouse)
+    page = audit_trail.list_entries(session, filters, listing.cursor, listing.limit, actor)
     return page_out(request, page, [AuditEntryRead.of(e) for e in page.items])

@@ -86,8 +86,9 @@ def create_api_key(body: ApiKeyCreate, actor: UserAdmin, writer: WriterDep) -> R
     """The full key is in this reply only; Stockroom keeps just its hash."""
 
     def work() -> ApiKeyIssued:
+        permissions = None if body.permissions is None else frozenset(body.permissions)
         issued = api_keys.create_api_key(
-            writer.session, actor, body.name, body.role, tuple(body.warehouses)
+            writer.session, actor, body.name, body.role, tuple(body.warehouses), permissions
         )
         read = ApiKeyRead.of(issued.key)
         return ApiKeyIssued(**read.model_dump(), key=issued.secret)

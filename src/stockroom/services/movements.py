@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from stockroom.db.models import Location, Product, StockMovement
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
-from stockroom.domain.access import Actor
+from stockroom.db.queries.scope import within_scope
+from stockroom.domain.access import Actor, require_visible
 from stockroom.domain.errors import NotFound
 from stockroom.services import references
 from stockroom.services.warehouses import get_warehouse
@@ -47,9 +48,7 @@ def list_movements(
     limit: int,
     actor: Actor | None = None,
 ) -> Page[StockMovement]:
-    stmt = _movements_query()
-    if actor is not None and actor.warehouse_ids is not None:
-        stmt = stmt.where(StockMovement.warehouse_id.in_(actor.warehouse_ids))
+    stmt = _movements_query().where(within_scope(StockMovement.warehouse_id, actor))
     if filters.sku:
         product = references.product_by_sku(session, filters.sku)
         stmt = stmt.where(StockMovement.product_id == product.id)
@@ -57,11 +56,11 @@ def list_movements(
         product = references.product_by_id(session, filters.product_id)
         stmt = stmt.where(StockMovement.product_id == product.id)
     if filters.location:
-        location = references.location(session, filters.location)
+        location = references.location(session, filters.location, actor)
         stmt = stmt.where(StockMovement.location_id == location.id)
     if filters.warehouse:
         stmt = stmt.where(
-            StockMovement.warehouse_id == get_warehouse(session, filters.warehouse).id
+            StockMovement.warehouse_id == get_warehouse(session, filters.warehouse, actor).id
         )
     if filters.type:
         stmt = stmt.where(StockMovement.type == filters.type)
@@ -85,12 +84,7 @@ def get_movement(
 ) -> StockMovement:
     stmt = _movements_query().where(StockMovement.public_id == public_id)
     movement = session.scalars(stmt).one_or_none()
-    # Outside the actor's warehouses a movement does not exist, as far as they can tell.
-    outside = (
-        movement is not None
-        and actor is not None
-        and not actor.may_use_warehouse(movement.warehouse_id)
-    )
-    if movement is None or outside:
+    if movement is None:
         raise NotFound("movement", public_id)
+    require_visible(actor, movement.warehouse_id, "movement", public_id)
     return movement
