@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from integration.conftest import ClientFactory
 from stockroom.db.engine import Database
+from stockroom.db.models import AuditEntry
 from stockroom.db.queries import auth as auth_queries
 from stockroom.domain.access import Role
 from stockroom.services import warehouses as references
@@ -53,6 +55,30 @@ def test_a_scoped_manager_cannot_read_another_warehouses_audit_entries(
     # MAIN itself and its three locations; nothing of EAST (one location).
     assert kinds == ["location"] * 3 + ["stock_movement", "warehouse"]
     # Entries of no warehouse (products, users) are for unscoped readers only.
+
+
+def test_audit_entries_of_an_order_and_its_children_name_the_orders_warehouse(
+    east_movement: dict[str, Any], client: TestClient, main_manager: TestClient, db: Database
+) -> None:
+    buyer = client.post(f"{API}/customers", json={"name": "Buyer"}).json()["id"]
+    body = {"customer_id": buyer, "warehouse": "EAST", "lines": [{"sku": "WIDGET", "quantity": 2}]}
+    order = client.post(f"{API}/orders", json=body).json()["id"]
+    ship = {"lines": [{"line": 1, "quantity": 2}]}
+    assert client.post(f"{API}/orders/{order}/shipments", json=ship).status_code == 201
+    back = {"lines": [{"line": 1, "quantity": 1, "disposition": "SCRAP"}]}
+    assert client.post(f"{API}/orders/{order}/returns", json=back).status_code == 201
+    children = ("sales_order", "sales_order_line", "shipment", "shipment_line", "sales_return")
+    with db.session(write=False) as session:
+        east = references.get_warehouse(session, "EAST").id
+        rows = session.execute(
+            select(AuditEntry.entity_type, AuditEntry.warehouse_id).where(
+                AuditEntry.entity_type.in_([*children, "return_line", "reservation"])
+            )
+        ).all()
+    assert {kind for kind, _ in rows} >= set(children)
+    assert {where for _, where in rows} == {east}
+    seen = main_manager.get(f"{API}/audit", params={"limit": 500}).json()["items"]
+    assert not [e for e in seen if e["entity_type"] in children]
 
 
 def test_an_unscoped_reader_sees_every_audit_entry(
