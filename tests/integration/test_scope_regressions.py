@@ -166,6 +166,10 @@ def test_admins_are_global_and_admin_routes_refuse_a_scoped_actor(
         f"{API}/api-keys", json={"name": "k", "role": "admin", "warehouses": ["MAIN"]}
     )
     assert key.status_code == 422, key.text
+    clerk = client.post(f"{API}/users", json={**body, "role": "staff", "warehouses": ["MAIN"]})
+    url = f"{API}/users/{clerk.json()['id']}"
+    promoted = client.patch(url, json={"role": "admin"}, headers={"If-Match": _etag(client, url)})
+    assert promoted.status_code == 422, promoted.text
     # One created before the rule (or by hand) still cannot administer.
     legacy = client_as(Role.ADMIN, email="legacy@example.com")
     with db.session(write=True) as session:

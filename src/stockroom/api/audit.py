@@ -68,7 +68,10 @@ def list_audit(
         str | None, Query(max_length=64, description="Code or id: entries of that warehouse")
     ] = None,
 ) -> PageOut[AuditEntryRead]:
-    """Newest first. Each row's ``hash`` covers the row before it."""
+    """Newest first. Each row's ``hash`` covers the row before it.
+
+    A reader limited to some warehouses sees only those warehouses' entries; entries of
+    no warehouse (catalog, customers, users, keys) are for unscoped readers."""
     for bound in (since, until):
         if bound is not None and bound.tzinfo is None:
             raise ApiProblem(
