@@ -245,21 +245,43 @@ def test_a_scoped_user_reaches_only_their_own_warehouse(
     admin = client_as(Role.ADMIN, email="reader@example.com")
     caller = _scoped_user(client_as, db, role)
     marks = {(m, p): mark for m, p, mark in operations()}
-    problems: list[str] = []
+    problems = _reaching_the_other_warehouse(caller, admin, places[OTHER], role.value)
     bound = [*WAREHOUSE_BOUND, *LISTED_WITHOUT_OTHERS]
-    for op in bound:
-        answer = _request(caller, admin, op, places[OTHER], f"{role.value}-east")
-        check = LISTED_WITHOUT_OTHERS.get(op)
-        problem = check(answer) if check and answer.status_code == 200 else None
-        problem = problem or _problem_with_other(op, answer)
-        if problem:
-            problems.append(f"{op} against {OTHER}: {problem}")
     for op in [*bound, *sorted(UNSCOPED_ONLY), *_global_in_safe_order()]:
         answer = _request(caller, admin, op, places[OWN], role.value)
         problem = _problem_with_own(op, marks[op], role, answer)
         if problem:
             problems.append(f"{op} against {OWN}: {problem}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_scoped_api_key_reaches_nothing_of_another_warehouse(
+    places: dict[str, dict[str, str]], client: TestClient, anonymous: TestClient
+) -> None:
+    """A manager's key limited to MAIN, as a webshop integration would hold it."""
+    body = {"name": "shop", "role": "manager", "warehouses": [OWN]}
+    anonymous.headers["X-API-Key"] = client.post(f"{API}/api-keys", json=body).json()["key"]
+    problems = _reaching_the_other_warehouse(anonymous, client, places[OTHER], "key")
+    for op in sorted(UNSCOPED_ONLY):
+        answer = _request(anonymous, client, op, places[OWN], "key")
+        if answer.status_code != 403:
+            problems.append(f"{op}: {answer.status_code}, expected 403")
+    assert not problems, "\n".join(problems)
+
+
+def _reaching_the_other_warehouse(
+    caller: TestClient, admin: TestClient, names: dict[str, str], who: str
+) -> list[str]:
+    """Every warehouse-bound operation on EAST's things; what answered otherwise than no."""
+    problems: list[str] = []
+    for op in [*WAREHOUSE_BOUND, *LISTED_WITHOUT_OTHERS]:
+        answer = _request(caller, admin, op, names, f"{who}-east")
+        check = LISTED_WITHOUT_OTHERS.get(op)
+        problem = check(answer) if check and answer.status_code == 200 else None
+        problem = problem or _problem_with_other(op, answer)
+        if problem:
+            problems.append(f"{op} against {OTHER}: {problem}")
+    return problems
 
 
 def _global_in_safe_order() -> list[tuple[str, str]]:
