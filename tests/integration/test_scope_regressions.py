@@ -4,6 +4,7 @@ A manager limited to MAIN must neither read nor change anything of EAST: not thr
 audit trail, not through warehouse and location administration, not through list filters.
 """
 
+import uuid
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from stockroom.db.audit import verify_chain
 from stockroom.db.engine import Database
 from stockroom.db.models import AuditEntry
 from stockroom.db.queries import auth as auth_queries
-from stockroom.domain.access import Role
+from stockroom.domain.access import Actor, Role
+from stockroom.domain.errors import Forbidden
+from stockroom.services import api_keys
 from stockroom.services import warehouses as references
 
 API = "/api/v1"
@@ -239,3 +242,15 @@ def test_key_permissions_must_be_within_the_role_and_the_creator(
     assert client.post(f"{API}/api-keys", json=beyond_role).status_code == 422
     unknown = {"name": "k", "permissions": ["stock:teleport"]}
     assert client.post(f"{API}/api-keys", json=unknown).status_code == 422
+
+
+def test_a_key_stays_within_its_creators_warehouses(world: Database) -> None:
+    """Over HTTP only unscoped admins create keys; the service holds any creator to it."""
+    with world.session(write=True) as session:
+        main = references.get_warehouse(session, "MAIN")
+        creator = Actor("user", uuid.uuid4(), "m", Role.MANAGER, frozenset({main.id}))
+        issued = api_keys.create_api_key(session, creator, "k", Role.STAFF, ("MAIN",))
+        assert [w.code for w in issued.key.warehouses] == ["MAIN"]
+        for beyond in (("EAST",), ()):
+            with pytest.raises(Forbidden):
+                api_keys.create_api_key(session, creator, "k", Role.STAFF, beyond)

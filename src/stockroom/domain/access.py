@@ -1,6 +1,7 @@
 """Who may do what: roles, permissions, and the actor behind a request."""
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -94,7 +95,7 @@ class Actor:
         return f"{self.kind}:{self.public_id}"
 
 
-def admins_are_global(role: Role, warehouses: object) -> None:
+def admins_are_global(role: Role, warehouses: Collection[object]) -> None:
     """An admin administers every warehouse, so an admin limited to some is refused (422)."""
     if role is Role.ADMIN and warehouses:
         raise RuleViolation("an admin cannot be limited to some warehouses; admins are global")

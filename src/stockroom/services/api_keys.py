@@ -16,6 +16,7 @@ from stockroom.domain.access import (
     Role,
     admins_are_global,
     key_permissions,
+    require_unscoped,
     require_warehouse,
 )
 from stockroom.domain.errors import NotFound
@@ -43,6 +44,8 @@ def create_api_key(
     scope = [get_warehouse(session, code) for code in warehouses]
     for warehouse in scope:
         require_warehouse(actor, warehouse.id, warehouse.code)
+    if not scope:  # no scope is every warehouse
+        require_unscoped(actor, "a key for every warehouse")
     issued = credentials.new_api_key()
     creator = queries.user_by_public_id(session, actor.public_id) if actor.kind == "user" else None
     key = ApiKey(
