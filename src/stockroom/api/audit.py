@@ -66,13 +66,19 @@ def list_audit(
     action: Text = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    warehouse: Annotated[
+        str | None, Query(max_length=64, description="Code or id: entries of that warehouse")
+    ] = None,
 ) -> PageOut[AuditEntryRead]:
-    """Newest first. Each row's ``hash`` covers the row before it."""
+    """Newest first. Each row's ``hash`` covers the row before it.
+
+    A reader limited to some warehouses sees only those warehouses' entries; entries of
+    no warehouse (catalog, customers, users, keys) are for unscoped readers."""
     for bound in (since, until):
         if bound is not None and bound.tzinfo is None:
             raise ApiProblem(
                 422, "validation_error", "times need a zone, e.g. 2026-01-31T00:00:00Z"
             )
-    filters = audit_trail.AuditFilter(by, entity_type, entity_id, action, since, until)
-    page = audit_trail.list_entries(session, filters, listing.cursor, listing.limit)
+    filters = audit_trail.AuditFilter(by, entity_type, entity_id, action, since, until, warehouse)
+    page = audit_trail.list_entries(session, filters, listing.cursor, listing.limit, actor)
     return page_out(request, page, [AuditEntryRead.of(e) for e in page.items])

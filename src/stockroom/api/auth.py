@@ -7,6 +7,7 @@ from stockroom.api.deps import PasswordsDep, ReadSession, SettingsDep
 from stockroom.api.idempotency import WriterDep
 from stockroom.api.schemas.access import (
     LogIn,
+    MeRead,
     PasswordChange,
     RefreshIn,
     SignUp,
@@ -99,9 +100,10 @@ def log_out(actor: Authenticated, writer: WriterDep) -> Response:
     return writer.run(work)
 
 
-@router.get("/me", response_model=UserRead, name="me_get")
-def get_me(actor: Authenticated, session: ReadSession) -> UserRead:
-    return UserRead.of(users.me(session, actor))
+@router.get("/me", response_model=MeRead, name="me_get")
+def get_me(actor: Authenticated, session: ReadSession) -> MeRead:
+    """The caller: a user, or the API key the request was made with."""
+    return MeRead.of(users.caller(session, actor), actor)
 
 
 @router.post("/me/password", status_code=204, name="me_change_password")

@@ -14,8 +14,8 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from stockroom.api import ratelimit
 from stockroom.api.deps import DatabaseDep, SettingsDep
-from stockroom.domain.access import Actor, Permission
-from stockroom.domain.errors import Forbidden, Unauthorized
+from stockroom.domain.access import Actor, Permission, require_permission
+from stockroom.domain.errors import Unauthorized
 from stockroom.services import auth
 from stockroom.services.unit_of_work import UnitOfWork
 
@@ -57,8 +57,8 @@ class Require:
         self.mark = AUTHENTICATED if permission is None else permission.value
 
     def __call__(self, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
-        if self.permission is not None and not actor.can(self.permission):
-            raise Forbidden(f"role {actor.role.value} lacks permission {self.permission.value}")
+        if self.permission is not None:
+            require_permission(actor, self.permission)
         return actor
 
 

@@ -83,11 +83,15 @@ def list_api_keys(
 
 @router.post("/api-keys", status_code=201, response_model=ApiKeyIssued, name="api_keys_create")
 def create_api_key(body: ApiKeyCreate, actor: UserAdmin, writer: WriterDep) -> Response:
-    """The full key is in this reply only; Stockroom keeps just its hash."""
+    """The full key is in this reply only; Stockroom keeps just its hash.
+
+    ``permissions`` (optional) say exactly what the key may do: a subset of yours and of
+    the role's; without a ``role`` the key gets the lowest role that grants them."""
 
     def work() -> ApiKeyIssued:
+        permissions = None if body.permissions is None else frozenset(body.permissions)
         issued = api_keys.create_api_key(
-            writer.session, actor, body.name, body.role, tuple(body.warehouses)
+            writer.session, actor, body.name, body.role, tuple(body.warehouses), permissions
         )
         read = ApiKeyRead.of(issued.key)
         return ApiKeyIssued(**read.model_dump(), key=issued.secret)

@@ -32,14 +32,18 @@ def list_warehouses(
     listing: Listing,
     active: bool | None = True,
 ) -> PageOut[WarehouseRead]:
-    page = warehouses.list_warehouses(session, active, listing.sort, listing.cursor, listing.limit)
+    page = warehouses.list_warehouses(
+        session, active, listing.sort, listing.cursor, listing.limit, actor
+    )
     return page_out(request, page, [WarehouseRead.of(w) for w in page.items])
 
 
 @router.post("/warehouses", status_code=201, response_model=WarehouseRead, name="warehouses_create")
 def create_warehouse(actor: WarehouseWriter, body: WarehouseCreate, writer: WriterDep) -> Response:
     def work() -> WarehouseRead:
-        return WarehouseRead.of(warehouses.create_warehouse(writer.session, body.model_dump()))
+        return WarehouseRead.of(
+            warehouses.create_warehouse(writer.session, body.model_dump(), actor)
+        )
 
     return writer.run(
         work, body=body, status_code=201, location=lambda w: f"/api/v1/warehouses/{w.code}"
@@ -51,7 +55,7 @@ def get_warehouse(
     actor: CatalogReader, warehouse: str, session: ReadSession, response: Response
 ) -> WarehouseRead:
     """By code or by id."""
-    found = WarehouseRead.of(warehouses.get_warehouse(session, warehouse))
+    found = WarehouseRead.of(warehouses.get_warehouse(session, warehouse, actor))
     response.headers["ETag"] = etag(found.version)
     return found
 
@@ -70,7 +74,7 @@ def update_warehouse(
 
     def work() -> WarehouseRead:
         return WarehouseRead.of(
-            warehouses.update_warehouse(writer.session, warehouse, changes, version)
+            warehouses.update_warehouse(writer.session, warehouse, changes, version, actor)
         )
 
     return writer.run(work, body=body)
@@ -89,7 +93,9 @@ def list_locations(
     filters = warehouses.LocationFilter(
         warehouse=warehouse, type=None if type is None else type.value, active=active
     )
-    page = warehouses.list_locations(session, filters, listing.sort, listing.cursor, listing.limit)
+    page = warehouses.list_locations(
+        session, filters, listing.sort, listing.cursor, listing.limit, actor
+    )
     return page_out(request, page, [LocationRead.of(loc) for loc in page.items])
 
 
@@ -99,7 +105,7 @@ def create_location(actor: WarehouseWriter, body: LocationCreate, writer: Writer
     fields["type"] = body.type.value
 
     def work() -> LocationRead:
-        location = warehouses.create_location(writer.session, body.warehouse, fields)
+        location = warehouses.create_location(writer.session, body.warehouse, fields, actor)
         return LocationRead.of(location)
 
     return writer.run(
@@ -112,7 +118,7 @@ def get_location(
     actor: CatalogReader, location: str, session: ReadSession, response: Response
 ) -> LocationRead:
     """By id (the WAREHOUSE/LOCATION form is accepted too, URL-encoded)."""
-    found = LocationRead.of(warehouses.get_location(session, location))
+    found = LocationRead.of(warehouses.get_location(session, location, actor))
     response.headers["ETag"] = etag(found.version)
     return found
 
@@ -132,7 +138,7 @@ def update_location(
 
     def work() -> LocationRead:
         return LocationRead.of(
-            warehouses.update_location(writer.session, location, changes, version)
+            warehouses.update_location(writer.session, location, changes, version, actor)
         )
 
     return writer.run(work, body=body)

@@ -29,7 +29,14 @@ from stockroom.db.models import (
     OutboxEvent,
     RefreshToken,
     ReservationAllocation,
+    ReturnLine,
+    SalesOrder,
+    SalesOrderLine,
+    SalesReturn,
+    Shipment,
+    ShipmentLine,
     StockMovement,
+    Warehouse,
 )
 from stockroom.db.types import utcnow
 from stockroom.domain.access import RequestContext
@@ -58,7 +65,7 @@ def install(factory: sessionmaker[Session]) -> None:
 def _record_changes(session: Session, _flush_context: Any) -> None:
     context: RequestContext = session.info.get("context") or RequestContext()
     candidates = [
-        _entry(obj, action, context)
+        _entry(session, obj, action, context)
         for objects, action in (
             (session.new, "create"),
             (session.dirty, "update"),
@@ -72,7 +79,9 @@ def _record_changes(session: Session, _flush_context: Any) -> None:
         session.execute(insert(AuditEntry), rows)
 
 
-def _entry(obj: Any, action: str, context: RequestContext) -> dict[str, Any] | None:
+def _entry(
+    session: Session, obj: Any, action: str, context: RequestContext
+) -> dict[str, Any] | None:
     changes = _changes(obj, action)
     if action == "update" and not changes:
         return None  # touched but not changed
@@ -87,7 +96,25 @@ def _entry(obj: Any, action: str, context: RequestContext) -> dict[str, Any] | N
         "changes": changes,
         "request_id": context.request_id,
         "client_ip": context.client_ip,
+        "warehouse_id": _warehouse_id(session, obj),
     }
+
+
+def _warehouse_id(session: Session, obj: Any) -> int | None:
+    """The warehouse ``obj`` belongs to, found through foreign keys only: relationships
+    are ``lazy="raise"``, and the parents are in the identity map in practice."""
+    if isinstance(obj, Warehouse):
+        return obj.id
+    parent: Any = obj
+    with session.no_autoflush:
+        if isinstance(parent, ShipmentLine):
+            parent = session.get(Shipment, parent.shipment_id)
+        elif isinstance(parent, ReturnLine):
+            parent = session.get(SalesReturn, parent.return_id)
+        if isinstance(parent, SalesOrderLine | Shipment | SalesReturn):
+            parent = session.get(SalesOrder, parent.order_id)
+    found = getattr(parent, "warehouse_id", None)
+    return found if isinstance(found, int) else None
 
 
 def _snake(name: str) -> str:
@@ -162,7 +189,7 @@ def _seal(session: Session) -> None:
     session.flush()
     # Other transactions' unsealed rows are invisible here (not committed): these are ours.
     rows = session.execute(
-        select(*HASHED_COLUMNS, AuditEntry.id)
+        select(*HASHED_COLUMNS, *OPTIONAL_HASHED_COLUMNS, AuditEntry.id)
         .where(AuditEntry.seq.is_(None))
         .order_by(AuditEntry.id)
     ).all()
@@ -198,11 +225,16 @@ HASHED_COLUMNS = (
     AuditEntry.request_id,
     AuditEntry.client_ip,
 )
+# Hashed only when set, so rows written before the column existed still verify.
+OPTIONAL_HASHED_COLUMNS = (AuditEntry.warehouse_id,)
 
 
 def chain_hash(previous: str, seq: int, row: Any) -> str:
-    """``row`` is an AuditEntry or a result row with the HASHED_COLUMNS."""
+    """``row`` is an AuditEntry or a result row with the (optional) hashed columns."""
     content = {column.key: getattr(row, column.key) for column in HASHED_COLUMNS}
+    for column in OPTIONAL_HASHED_COLUMNS:
+        if getattr(row, column.key) is not None:
+            content[column.key] = getattr(row, column.key)
     content["seq"] = seq
     content["created_at"] = row.created_at.isoformat()
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

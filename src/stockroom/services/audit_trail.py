@@ -8,6 +8,9 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import AuditEntry
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.db.queries.scope import within_scope
+from stockroom.domain.access import Actor
+from stockroom.services.warehouses import get_warehouse
 
 
 @dataclass(frozen=True)
@@ -18,12 +21,24 @@ class AuditFilter:
     action: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    warehouse: str | None = None  # code or id
 
 
 def list_entries(
-    session: Session, filters: AuditFilter, cursor: str | None, limit: int
+    session: Session,
+    filters: AuditFilter,
+    cursor: str | None,
+    limit: int,
+    actor: Actor | None = None,
 ) -> Page[AuditEntry]:
-    stmt = select(AuditEntry).where(AuditEntry.seq.is_not(None))
+    """A scoped reader sees the entries of their warehouses only: not even those of no
+    warehouse (catalog, customers, users, keys), which are for unscoped readers."""
+    stmt = select(AuditEntry).where(
+        AuditEntry.seq.is_not(None), within_scope(AuditEntry.warehouse_id, actor)
+    )
+    if filters.warehouse:
+        warehouse = get_warehouse(session, filters.warehouse, actor)
+        stmt = stmt.where(AuditEntry.warehouse_id == warehouse.id)
     if filters.actor:
         stmt = stmt.where(AuditEntry.actor == filters.actor)
     if filters.entity_type:

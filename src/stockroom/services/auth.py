@@ -11,7 +11,7 @@ from stockroom.config import Settings
 from stockroom.db.models import ApiKey, AuthSession, RefreshToken, User
 from stockroom.db.queries import auth as queries
 from stockroom.db.types import utcnow
-from stockroom.domain.access import Actor, Role
+from stockroom.domain.access import Actor, Permission, Role
 from stockroom.domain.errors import RuleViolation, Unauthorized
 from stockroom.services import credentials
 from stockroom.services.credentials import Passwords
@@ -138,7 +138,10 @@ def _api_key_actor(session: Session, key: str) -> Authenticated:
     last = found.last_used_at
     stale = last is None or utcnow() - last > LAST_USED_RESOLUTION
     scope = frozenset(w.id for w in found.warehouses) or None
-    actor = Actor("api_key", found.public_id, found.name, Role(found.role), scope)
+    explicit = None if found.permissions is None else frozenset(map(Permission, found.permissions))
+    actor = Actor(
+        "api_key", found.public_id, found.name, Role(found.role), scope, permissions=explicit
+    )
     return Authenticated(actor, found.id if stale else None)
 
 

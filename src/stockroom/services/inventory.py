@@ -11,6 +11,7 @@ from stockroom.db.queries import inventory as queries
 from stockroom.db.queries import reservations as reservation_queries
 from stockroom.db.queries.catalog import category_subtree_ids
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import utcnow
 from stockroom.domain.access import Actor
 from stockroom.domain.errors import NotFound
@@ -44,9 +45,7 @@ def list_balances(
     limit: int,
     actor: Actor | None = None,
 ) -> Page[StockBalance]:
-    stmt = queries.balances_query()
-    if actor is not None and actor.warehouse_ids is not None:
-        stmt = stmt.where(StockBalance.warehouse_id.in_(actor.warehouse_ids))
+    stmt = queries.balances_query().where(within_scope(StockBalance.warehouse_id, actor))
     if filters.sku:
         stmt = stmt.where(
             StockBalance.product_id == references.product_by_sku(session, filters.sku).id
@@ -55,11 +54,11 @@ def list_balances(
         product = references.product_by_id(session, filters.product_id)
         stmt = stmt.where(StockBalance.product_id == product.id)
     if filters.warehouse:
-        warehouse = get_warehouse(session, filters.warehouse)
+        warehouse = get_warehouse(session, filters.warehouse, actor)
         stmt = stmt.where(StockBalance.warehouse_id == warehouse.id)
     if filters.location:
         stmt = stmt.where(
-            StockBalance.location_id == references.location(session, filters.location).id
+            StockBalance.location_id == references.location(session, filters.location, actor).id
         )
     if filters.category_id:
         category = get_category(session, filters.category_id)
@@ -82,9 +81,7 @@ def get_balance(
     session: Session, product_id: uuid.UUID, location_id: uuid.UUID, actor: Actor | None = None
 ) -> StockBalance:
     product = references.product_by_id(session, product_id)
-    location = references.location(session, str(location_id))
-    if actor is not None and not actor.may_use_warehouse(location.warehouse_id):
-        raise NotFound("location", location_id)
+    location = references.location(session, str(location_id), actor)
     stmt = queries.balances_query().where(
         StockBalance.product_id == product.id, StockBalance.location_id == location.id
     )
@@ -140,7 +137,7 @@ def availability(
 ) -> Availability:
     """Per warehouse and in total, counting only the warehouses the actor may see."""
     product = references.product_by_sku(session, sku)
-    warehouse_id = None if warehouse is None else get_warehouse(session, warehouse).id
+    warehouse_id = None if warehouse is None else get_warehouse(session, warehouse, actor).id
     rows = queries.availability_by_warehouse(session, product.id, warehouse_id)
     if actor is not None:
         rows = [row for row in rows if actor.may_use_warehouse(row[0].id)]

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from stockroom.db.models import StockMovement
 from stockroom.db.queries import movements as feed_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
-from stockroom.domain.access import Actor
+from stockroom.db.queries.scope import within_scope
+from stockroom.domain.access import Actor, require_visible
 from stockroom.domain.errors import NotFound
 from stockroom.services import references
 from stockroom.services.warehouses import get_warehouse
@@ -44,9 +45,7 @@ def list_movements(
     limit: int,
     actor: Actor | None = None,
 ) -> Page[StockMovement]:
-    stmt = _movements_query()
-    if actor is not None and actor.warehouse_ids is not None:
-        stmt = stmt.where(StockMovement.warehouse_id.in_(actor.warehouse_ids))
+    stmt = _movements_query().where(within_scope(StockMovement.warehouse_id, actor))
     if filters.sku:
         product = references.product_by_sku(session, filters.sku)
         stmt = stmt.where(StockMovement.product_id == product.id)
@@ -54,11 +53,11 @@ def list_movements(
         product = references.product_by_id(session, filters.product_id)
         stmt = stmt.where(StockMovement.product_id == product.id)
     if filters.location:
-        location = references.location(session, filters.location)
+        location = references.location(session, filters.location, actor)
         stmt = stmt.where(StockMovement.location_id == location.id)
     if filters.warehouse:
         stmt = stmt.where(
-            StockMovement.warehouse_id == get_warehouse(session, filters.warehouse).id
+            StockMovement.warehouse_id == get_warehouse(session, filters.warehouse, actor).id
         )
     if filters.type:
         stmt = stmt.where(StockMovement.type == filters.type)
@@ -82,14 +81,9 @@ def get_movement(
 ) -> StockMovement:
     stmt = _movements_query().where(StockMovement.public_id == public_id)
     movement = session.scalars(stmt).one_or_none()
-    # Outside the actor's warehouses a movement does not exist, as far as they can tell.
-    outside = (
-        movement is not None
-        and actor is not None
-        and not actor.may_use_warehouse(movement.warehouse_id)
-    )
-    if movement is None or outside:
+    if movement is None:
         raise NotFound("movement", public_id)
+    require_visible(actor, movement.warehouse_id, "movement", public_id)
     return movement
 
 
@@ -119,8 +113,8 @@ def feed(
     after = feed_queries.FEED_START if cursor is None else feed_queries.decode_position(cursor)
     where = feed_queries.FeedFilter(
         product_id=None if sku is None else references.product_by_sku(session, sku).id,
-        warehouse_id=None if warehouse is None else get_warehouse(session, warehouse).id,
-        warehouse_ids=None if actor is None else actor.warehouse_ids,
+        warehouse_id=None if warehouse is None else get_warehouse(session, warehouse, actor).id,
+        actor=actor,
     )
     horizon = feed_queries.feed_horizon(session)
     items = feed_queries.movements_between(session, after, horizon, where, limit)

@@ -31,8 +31,9 @@ from stockroom.db.models import (
 from stockroom.db.queries import orders as queries
 from stockroom.db.queries import reservations as reservation_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import utcnow
-from stockroom.domain.access import Actor, require_warehouse
+from stockroom.domain.access import Actor, require_visible, require_warehouse
 from stockroom.domain.errors import InvalidState, NotFound, RuleViolation
 from stockroom.domain.orders import (
     OPEN,
@@ -355,9 +356,7 @@ def list_orders(
     limit: int,
     actor: Actor | None = None,
 ) -> Page[SalesOrder]:
-    stmt = queries.orders_query()
-    if actor is not None and actor.warehouse_ids is not None:
-        stmt = stmt.where(SalesOrder.warehouse_id.in_(actor.warehouse_ids))
+    stmt = queries.orders_query().where(within_scope(SalesOrder.warehouse_id, actor))
     if filters.status is not None:
         stmt = stmt.where(SalesOrder.status == filters.status.value)
     if filters.customer is not None:
@@ -365,7 +364,8 @@ def list_orders(
             SalesOrder.customer_id == customers.get_customer(session, filters.customer).id
         )
     if filters.warehouse:
-        stmt = stmt.where(SalesOrder.warehouse_id == get_warehouse(session, filters.warehouse).id)
+        warehouse = get_warehouse(session, filters.warehouse, actor)
+        stmt = stmt.where(SalesOrder.warehouse_id == warehouse.id)
     if filters.reference:
         stmt = stmt.where(SalesOrder.reference == filters.reference)
     if filters.number:
@@ -381,8 +381,9 @@ def list_orders(
 
 def get_order(session: Session, public_id: uuid.UUID, actor: Actor | None) -> SalesOrder:
     found = queries.order_by_public_id(session, public_id)
-    if found is None or (actor is not None and not actor.may_use_warehouse(found.warehouse_id)):
+    if found is None:
         raise NotFound("order", public_id)
+    require_visible(actor, found.warehouse_id, "order", public_id)
     return found
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import Location, Product
 from stockroom.db.queries import catalog, warehouses
+from stockroom.domain.access import Actor, require_visible
 from stockroom.domain.errors import NotFound
 
 
@@ -34,8 +35,9 @@ def product(session: Session, ref: str) -> Product:
     return found if found is not None else product_by_sku(session, ref)
 
 
-def location(session: Session, ref: str) -> Location:
-    """A location by id, or by ``WAREHOUSE/LOCATION`` code (case-insensitive)."""
+def location(session: Session, ref: str, actor: Actor | None = None) -> Location:
+    """A location by id, or by ``WAREHOUSE/LOCATION`` code (case-insensitive); one outside
+    the actor's scope is not found (writes pass no actor and refuse it with 403 instead)."""
     found: Location | None = None
     try:
         found = warehouses.location_by_public_id(session, uuid.UUID(ref))
@@ -45,4 +47,5 @@ def location(session: Session, ref: str) -> Location:
             found = warehouses.location_by_codes(session, warehouse_code, code)
     if found is None:
         raise NotFound("location", ref)
+    require_visible(actor, found.warehouse_id, "location", ref)
     return found

@@ -28,8 +28,9 @@ from stockroom.db.models import (
 from stockroom.db.queries import reservations as queries
 from stockroom.db.queries import warehouses as warehouse_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import utcnow
-from stockroom.domain.access import Actor, require_warehouse
+from stockroom.domain.access import Actor, require_visible, require_warehouse
 from stockroom.domain.errors import (
     InsufficientStock,
     InvalidState,
@@ -425,16 +426,15 @@ def list_reservations(
     actor: Actor | None = None,
 ) -> Page[Reservation]:
     now = utcnow()
-    stmt = queries.reservations_query()
-    if actor is not None and actor.warehouse_ids is not None:
-        stmt = stmt.where(Reservation.warehouse_id.in_(actor.warehouse_ids))
+    stmt = queries.reservations_query().where(within_scope(Reservation.warehouse_id, actor))
     if filters.status is not None:
         stmt = stmt.where(queries.has_status(filters.status, now))
     if filters.sku:
         product = references.product_by_sku(session, filters.sku)
         stmt = stmt.where(Reservation.product_id == product.id)
     if filters.warehouse:
-        stmt = stmt.where(Reservation.warehouse_id == get_warehouse(session, filters.warehouse).id)
+        warehouse = get_warehouse(session, filters.warehouse, actor)
+        stmt = stmt.where(Reservation.warehouse_id == warehouse.id)
     if filters.reference:
         stmt = stmt.where(Reservation.reference == filters.reference)
     if filters.channel:
@@ -449,8 +449,9 @@ def get_reservation(session: Session, public_id: uuid.UUID, actor: Actor | None)
     found = session.scalars(
         queries.reservations_query().where(Reservation.public_id == public_id)
     ).one_or_none()
-    if found is None or (actor is not None and not actor.may_use_warehouse(found.warehouse_id)):
+    if found is None:
         raise NotFound("reservation", public_id)
+    require_visible(actor, found.warehouse_id, "reservation", public_id)
     return found
 
 

@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from stockroom.db.models import SystemSetting, User
+from stockroom.db.models import ApiKey, SystemSetting, User
 from stockroom.db.queries import auth as queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
-from stockroom.domain.access import Actor, Role
+from stockroom.domain.access import Actor, Role, admins_are_global
 from stockroom.domain.errors import Duplicate, Forbidden, NotFound, Unauthorized
-from stockroom.services import auth
+from stockroom.services import api_keys, auth
 from stockroom.services.credentials import Passwords
 from stockroom.services.versions import check_version
 from stockroom.services.warehouses import get_warehouse
@@ -34,6 +34,7 @@ def create_user(session: Session, passwords: Passwords, new: NewUser) -> User:
     if queries.user_by_email(session, new.email) is not None:
         raise Duplicate("user", "email", new.email)
     auth.check_password_strength(new.password, new.email)
+    admins_are_global(new.role, new.warehouses)
     user = User(
         email=new.email.strip(),
         name=new.name,
@@ -90,6 +91,13 @@ def me(session: Session, actor: Actor) -> User:
     return get_user(session, actor.public_id)
 
 
+def caller(session: Session, actor: Actor) -> User | ApiKey:
+    """The user or API key a request acts for, as stored."""
+    if actor.kind == "api_key":
+        return api_keys.get_api_key(session, actor.public_id)
+    return get_user(session, actor.public_id)
+
+
 def update_user(
     session: Session,
     actor: Actor,
@@ -108,6 +116,7 @@ def update_user(
         user.warehouses = [get_warehouse(session, code) for code in changes.pop("warehouses")]
     if "role" in changes:
         user.role = Role(changes.pop("role")).value
+    admins_are_global(Role(user.role), user.warehouses)
     for name, value in changes.items():
         setattr(user, name, value)
     if user.is_active is False:

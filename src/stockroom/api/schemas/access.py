@@ -2,13 +2,13 @@
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self, cast
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from stockroom.api.schemas.common import Input, Name
 from stockroom.api.schemas.warehouses import WarehouseCode
-from stockroom.domain.access import Role
+from stockroom.domain.access import Actor, Permission, Role, permissions_of
 from stockroom.services.auth import Tokens
 
 if TYPE_CHECKING:
@@ -100,8 +100,22 @@ class UserRead(BaseModel):
 
 class ApiKeyCreate(Input):
     name: Name
-    role: Role = Role.STAFF
+    role: Role | None = Field(
+        default=None,
+        description="Default: the lowest role covering `permissions`, or staff without them",
+    )
     warehouses: Scope = []
+    permissions: list[Permission] | None = Field(
+        default=None,
+        max_length=len(Permission),
+        description="Exactly what the key may do: a subset of yours and of the role's. "
+        "Default: everything the role grants",
+    )
+
+
+def _key_permissions(k: "ApiKey") -> list[Permission]:
+    explicit = None if k.permissions is None else frozenset(map(Permission, k.permissions))
+    return sorted(permissions_of(Role(k.role), explicit, scoped=bool(k.warehouses)))
 
 
 class ApiKeyRead(BaseModel):
@@ -109,6 +123,7 @@ class ApiKeyRead(BaseModel):
     name: str
     role: Role
     warehouses: list[str]
+    permissions: list[Permission]
     prefix: str = Field(description="The key's visible start, to recognise it")
     created_at: datetime
     last_used_at: datetime | None
@@ -121,6 +136,7 @@ class ApiKeyRead(BaseModel):
             name=k.name,
             role=Role(k.role),
             warehouses=sorted(w.code for w in k.warehouses),
+            permissions=_key_permissions(k),
             prefix=f"srk_{k.prefix}",
             created_at=k.created_at,
             last_used_at=k.last_used_at,
@@ -130,6 +146,37 @@ class ApiKeyRead(BaseModel):
 
 class ApiKeyIssued(ApiKeyRead):
     key: str = Field(description="The whole key. Shown this once; store it now.")
+
+
+class MeRead(BaseModel):
+    """The caller: a user or an API key. Fields that do not apply to it are null."""
+
+    kind: Literal["user", "api_key"]
+    id: uuid.UUID
+    name: str
+    role: Role
+    warehouses: list[str] = Field(description="Empty means every warehouse")
+    permissions: list[Permission] = Field(description="What the caller may do")
+    created_at: datetime
+    email: str | None = Field(default=None, description="Users only")
+    is_active: bool | None = Field(default=None, description="Users only")
+    version: int | None = Field(default=None, description="Users only")
+    prefix: str | None = Field(default=None, description="API keys only")
+
+    @classmethod
+    def of(cls, found: "User | ApiKey", actor: Actor) -> Self:
+        permissions = sorted(actor.effective_permissions)
+        if actor.kind == "api_key":
+            key = ApiKeyRead.of(cast("ApiKey", found))
+            return cls(
+                kind="api_key",
+                permissions=permissions,
+                **key.model_dump(
+                    include={"id", "name", "role", "warehouses", "created_at", "prefix"}
+                ),
+            )
+        user = UserRead.of(cast("User", found))
+        return cls(kind="user", permissions=permissions, **user.model_dump())
 
 
 class SystemSettings(BaseModel):

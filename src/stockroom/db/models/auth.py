@@ -84,6 +84,8 @@ class ApiKey(PublicId, Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Explicit permissions (a subset of the role's); None: whatever the role grants.
+    permissions: Mapped[list[str] | None] = mapped_column(JSON)
 
     warehouses: Mapped[list[Warehouse]] = relationship(secondary=api_key_warehouses, lazy="raise")
 

@@ -20,7 +20,6 @@ final when read, so a later snapshot can only see more of what lies up to it, ne
 import base64
 import binascii
 import json
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Select, Text, cast, func, select, tuple_
@@ -28,6 +27,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from stockroom.db.models import Location, Product, StockMovement
 from stockroom.db.queries.pagination import INT64, InvalidListRequest
+from stockroom.db.queries.scope import within_scope
+from stockroom.domain.access import Actor
 
 
 @dataclass(frozen=True, order=True)
@@ -69,8 +70,8 @@ def feed_horizon(session: Session) -> FeedPosition:
 class FeedFilter:
     product_id: int | None = None
     warehouse_id: int | None = None
-    # The caller's warehouse scope (None: every warehouse).
-    warehouse_ids: Collection[int] | None = None
+    # Whose feed it is: rows outside the actor's warehouses are left out.
+    actor: Actor | None = None
 
 
 def movements_between(
@@ -85,8 +86,7 @@ def movements_between(
     stmt = with_details().where(
         position > tuple_(after.tx_id, after.id), position <= tuple_(up_to.tx_id, up_to.id)
     )
-    if where.warehouse_ids is not None:
-        stmt = stmt.where(StockMovement.warehouse_id.in_(where.warehouse_ids))
+    stmt = stmt.where(within_scope(StockMovement.warehouse_id, where.actor))
     if where.warehouse_id is not None:
         stmt = stmt.where(StockMovement.warehouse_id == where.warehouse_id)
     if where.product_id is not None:
