@@ -34,6 +34,7 @@ STATUS_OF: dict[type[domain.DomainError], int] = {
     domain.ConcurrentChange: 409,
     domain.InvalidState: 409,
     domain.InvalidQuantity: 422,
+    domain.BalanceLimitExceeded: 422,
     domain.RuleViolation: 422,
     InvalidListRequest: 400,
     domain.Unauthorized: 401,

@@ -114,6 +114,22 @@ class InsufficientStock(DomainError):
         }
 
 
+class BalanceLimitExceeded(DomainError):
+    """A balance would hold more than the one maximum a quantity may have (422)."""
+
+    code = "balance_limit_exceeded"
+
+    def __init__(self, on_hand: Decimal, requested: Decimal, maximum: Decimal) -> None:
+        super().__init__(
+            f"on hand {format_quantity(on_hand)} plus {format_quantity(requested)} "
+            f"exceeds the maximum balance {format_quantity(maximum)}"
+        )
+        self.on_hand, self.requested, self.maximum = on_hand, requested, maximum
+
+    def details(self) -> dict[str, Any]:
+        return {"on_hand": self.on_hand, "requested": self.requested, "maximum": self.maximum}
+
+
 class CountBelowReserved(DomainError):
     """A count may not drop on-hand below what is already promised to customers."""
 

@@ -9,8 +9,13 @@ __all__ = ["MAX_DECIMALS", "MAX_QUANTITY", "check_quantity", "decimals_of", "for
 
 # Storage precision: the finest step any unit may use (grams of a kilogram, ml of a litre).
 MAX_DECIMALS = 3
-# Largest magnitude a quantity column holds (NUMERIC(18, 3)).
-MAX_QUANTITY = Decimal("999999999999999.999")
+# The one maximum for a quantity and for a balance (on hand, reserved, counts, reorder
+# levels). Why 10**12 - 0.001 rather than all NUMERIC(18, 3) can hold: it has 15
+# significant digits, so it survives a client that parses JSON numbers as doubles; and as
+# SQLite's integer thousandths it leaves a factor of 9,000 below the 64-bit limit, so on
+# hand plus any accepted delta (and the sum of thousands of full balances) still fits.
+# ``db/queries/stock.change_balance`` enforces it on every balance in its guard.
+MAX_QUANTITY = Decimal("999999999999.999")
 
 
 def check_quantity(

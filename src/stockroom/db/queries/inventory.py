@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from stockroom.db.aggregates import quantity_sum
 from stockroom.db.models import (
     Location,
     Product,
@@ -36,7 +37,7 @@ def product_warehouse_available() -> Any:
         select(
             StockBalance.product_id,
             StockBalance.warehouse_id,
-            func.sum(StockBalance.available).label("available"),
+            quantity_sum(StockBalance.available).label("available"),
         )
         .group_by(StockBalance.product_id, StockBalance.warehouse_id)
         .subquery()
@@ -48,7 +49,7 @@ def availability_by_warehouse(
 ) -> list[tuple[Warehouse, Decimal, Decimal]]:
     """(warehouse, on_hand, reserved) per warehouse holding a balance of the product."""
     stmt = (
-        select(Warehouse, func.sum(StockBalance.on_hand), func.sum(StockBalance.reserved))
+        select(Warehouse, quantity_sum(StockBalance.on_hand), quantity_sum(StockBalance.reserved))
         .join(StockBalance, StockBalance.warehouse_id == Warehouse.id)
         .where(StockBalance.product_id == product_id)
         .group_by(Warehouse.id)
@@ -90,7 +91,7 @@ def _sums(keys: tuple[Any, Any], value: Any, *where: Any) -> Any:
         select(
             keys[0].label("product_id"),
             keys[1].label("location_id"),
-            func.sum(value).label("total"),
+            quantity_sum(value).label("total"),
         )
         .where(*where)
         .group_by(*keys)

@@ -5,9 +5,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
+from stockroom.db.aggregates import quantity_sum
 from stockroom.db.models import (
     Location,
     Product,
@@ -60,7 +61,7 @@ def overdue_open(
         select(
             ReservationAllocation.product_id,
             ReservationAllocation.location_id,
-            func.sum(ReservationAllocation.open),
+            quantity_sum(ReservationAllocation.open),
         )
         .where(
             tuple_(ReservationAllocation.product_id, ReservationAllocation.location_id).in_(wanted),
@@ -73,7 +74,7 @@ def overdue_open(
 
 def overdue_by_warehouse(session: Session, product_id: int, now: datetime) -> dict[int, Decimal]:
     stmt = (
-        select(ReservationAllocation.warehouse_id, func.sum(ReservationAllocation.open))
+        select(ReservationAllocation.warehouse_id, quantity_sum(ReservationAllocation.open))
         .where(ReservationAllocation.product_id == product_id, *_overdue(now))
         .group_by(ReservationAllocation.warehouse_id)
     )
