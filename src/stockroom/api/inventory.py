@@ -1,7 +1,6 @@
 """/inventory: balances by product and location, and availability."""
 
 import uuid
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -13,8 +12,6 @@ from stockroom.api.schemas.common import PageOut, page_out
 from stockroom.api.schemas.stock import AdjustIn, AvailabilityRead, BalanceRead, OperationResult
 from stockroom.api.security import StockMover, StockReader
 from stockroom.services import inventory
-
-ZERO = Decimal(0)
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
@@ -50,10 +47,7 @@ def list_inventory(
     page = inventory.list_balances(
         session, filters, listing.sort, listing.cursor, listing.limit, actor
     )
-    overdue = inventory.overdue_reserved(session, page.items)
-    items = [
-        BalanceRead.of(b, overdue.get((b.product_id, b.location_id), ZERO)) for b in page.items
-    ]
+    items = [BalanceRead.of(v) for v in inventory.balance_views(session, page.items)]
     return page_out(request, page, items)
 
 
@@ -64,7 +58,8 @@ def get_availability(
     sku: Annotated[str, Query(min_length=1, max_length=64)],
     warehouse: Annotated[str | None, Query(max_length=64, description="Code or id")] = None,
 ) -> AvailabilityRead:
-    """On hand, reserved and available per warehouse and in total."""
+    """Per warehouse and in total: on hand = reserved + available (to promise) + in_transit
+    + staged + quarantined + on_hold."""
     return AvailabilityRead.of(inventory.availability(session, sku, warehouse, actor))
 
 
@@ -73,8 +68,8 @@ def get_balance(
     actor: StockReader, product_id: uuid.UUID, location_id: uuid.UUID, session: ReadSession
 ) -> BalanceRead:
     found = inventory.get_balance(session, product_id, location_id, actor)
-    overdue = inventory.overdue_reserved(session, [found])
-    return BalanceRead.of(found, overdue.get((found.product_id, found.location_id), ZERO))
+    [view] = inventory.balance_views(session, [found])
+    return BalanceRead.of(view)
 
 
 @router.post(

@@ -1,7 +1,7 @@
 """Engine and session set-up for SQLite (embedded default) and PostgreSQL."""
 
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
@@ -35,7 +35,8 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         # Take transaction control from the driver so BEGIN is ours to issue (see below).
         dbapi_connection.isolation_level = None
         # Quantity sums that cannot overflow (db/aggregates.py).
-        dbapi_connection.create_aggregate(EXACT_SUM, 1, ExactSum)
+        # (typeshed says an aggregate finalizes to int only; SQLite takes NULL and text too.)
+        dbapi_connection.create_aggregate(EXACT_SUM, 1, cast(Any, ExactSum))
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -51,3 +51,5 @@ class LocationType(StrEnum):
     SHIPPING = "SHIPPING"
     TRANSIT = "TRANSIT"
     STORE = "STORE"
+    # Returned goods awaiting a decision (restock or scrap); never sellable.
+    QUARANTINE = "QUARANTINE"
