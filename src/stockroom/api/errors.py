@@ -29,6 +29,7 @@ STATUS_OF: dict[type[domain.DomainError], int] = {
     domain.NotFound: 404,
     domain.InsufficientStock: 409,
     domain.CountBelowReserved: 409,
+    domain.UnitChangeRefused: 409,
     domain.VersionConflict: 409,
     domain.Duplicate: 409,
     domain.ConcurrentChange: 409,

@@ -1,11 +1,19 @@
 """Exact quantities: positive, and as precise as the unit of measure allows."""
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from stockroom.domain.decimals import decimals_of, format_quantity
-from stockroom.domain.errors import InvalidQuantity
+from stockroom.domain.errors import InvalidQuantity, UnitChangeRefused
 
-__all__ = ["MAX_DECIMALS", "MAX_QUANTITY", "check_quantity", "decimals_of", "format_quantity"]
+__all__ = [
+    "MAX_DECIMALS",
+    "MAX_QUANTITY",
+    "check_quantity",
+    "check_unit_change",
+    "decimals_of",
+    "format_quantity",
+]
 
 # Storage precision: the finest step any unit may use (grams of a kilogram, ml of a litre).
 MAX_DECIMALS = 3
@@ -42,3 +50,11 @@ def check_quantity(
             raise InvalidQuantity(f"unit {unit} is counted in whole numbers, got {value}")
         raise InvalidQuantity(f"unit {unit} allows at most {unit_decimals} decimals, got {value}")
     return value
+
+
+def check_unit_change(unit: str, decimals: int, quantities: Iterable[tuple[str, Decimal]]) -> None:
+    """Refuse a unit whose decimals cannot express every quantity still in play: stock
+    would be stranded (0.5 of a piece can never be shipped, moved or adjusted)."""
+    stranded = [(what, q) for what, q in quantities if decimals_of(q) > decimals]
+    if stranded:
+        raise UnitChangeRefused(unit, decimals, stranded)
