@@ -28,6 +28,7 @@ class ReasonCode(StrEnum):
     SAMPLE = "SAMPLE"
     RETURNED = "RETURNED"
     CORRECTION = "CORRECTION"
+    SCRAP = "SCRAP"  # written off, e.g. a returned item not fit to sell again
     OTHER = "OTHER"
 
 
