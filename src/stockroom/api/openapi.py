@@ -8,7 +8,7 @@ body, a write, guarded by ``If-Match``. A client generator then knows every repl
 get, and the schema test holds every reply, refusals included, to the document.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -16,6 +16,16 @@ from fastapi import FastAPI
 
 from stockroom.api.errors import PROBLEM_JSON
 from stockroom.api.security import PUBLIC_MARK
+from stockroom.services import (
+    catalog,
+    customers,
+    inventory,
+    movements,
+    orders,
+    reservations,
+    users,
+    warehouses,
+)
 
 PROBLEM = "Problem"
 PROBLEM_REF = {"$ref": f"#/components/schemas/{PROBLEM}"}
@@ -52,6 +62,24 @@ DESCRIPTIONS = {
 }
 # Query parameters that shape a list and name nothing (db/queries/pagination.py).
 LIST_CONTROLS = frozenset({"limit", "cursor", "sort", "links", "q"})
+
+# What each list may be sorted by: the services' whitelists, published as ``x-sort-fields``
+# and in the ``sort`` parameter's description. Categories, API keys and the audit trail
+# have one fixed order.
+SORT_FIELDS: dict[str, Iterable[str]] = {
+    "/api/v1/products": catalog.PRODUCT_SORTS,
+    "/api/v1/categories": ("name",),
+    "/api/v1/warehouses": warehouses.WAREHOUSE_SORTS,
+    "/api/v1/locations": warehouses.LOCATION_SORTS,
+    "/api/v1/inventory": inventory.BALANCE_SORTS,
+    "/api/v1/movements": movements.MOVEMENT_SORTS,
+    "/api/v1/reservations": reservations.SORTS,
+    "/api/v1/customers": customers.SORTS,
+    "/api/v1/orders": orders.SORTS,
+    "/api/v1/users": users.USER_SORTS,
+    "/api/v1/api-keys": ("created_at",),
+    "/api/v1/audit": ("seq",),
+}
 WRITES = frozenset({"post", "put", "patch", "delete"})
 
 
@@ -67,6 +95,7 @@ def _with_problems(generate: Callable[[], dict[str, Any]]) -> Callable[[], dict[
         document = generate()
         if id(document) not in completed:
             describe_problems(document)
+            describe_sorting(document)
             completed[:] = [id(document)]
         return document
 
@@ -82,6 +111,20 @@ def describe_problems(document: dict[str, Any]) -> dict[str, Any]:
         for method, operation in item.items():
             if method in WRITES or method == "get":
                 _describe(method, operation)
+    return document
+
+
+def describe_sorting(document: dict[str, Any]) -> dict[str, Any]:
+    """Every list names its sort fields; a list missing from SORT_FIELDS is a bug."""
+    for path, item in document.get("paths", {}).items():
+        parameters = item.get("get", {}).get("parameters", [])
+        for parameter in (p for p in parameters if p.get("name") == "sort"):
+            fields = sorted(SORT_FIELDS[path])
+            item["get"]["x-sort-fields"] = fields
+            parameter["description"] = (
+                f"Fields, comma separated; '-' sorts descending. One of: {', '.join(fields)}. "
+                "Empty values sort last ascending and first descending."
+            )
     return document
 
 

@@ -3,6 +3,11 @@
 A cursor is the sort-key values of the last row handed out, so the next page starts
 exactly after it even while rows are being inserted, and deep pages cost the same as
 the first one (no OFFSET scan).
+
+Sort columns may be empty (a reservation without expiry, a customer without e-mail). A
+NULL sorts as if it were larger than every value, on both databases, which order NULLs
+differently by default: ``NULLS LAST`` ascending, ``NULLS FIRST`` descending. A cursor
+carries it as JSON null and ``_after`` compares with it by the same rule.
 """
 
 import base64
@@ -15,7 +20,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from stockroom.domain.errors import DomainError
@@ -75,7 +80,9 @@ def paginate(
     keys = [*sort, SortKey("id", id_column, sort[-1].descending if sort else False)]
     if cursor:
         stmt = stmt.where(_after(keys, _decode(cursor, keys)))
-    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
+    order = [
+        k.column.desc().nulls_first() if k.descending else k.column.asc().nulls_last() for k in keys
+    ]
     stmt = stmt.order_by(*order).limit(limit + 1)
     for key in keys:
         stmt = stmt.add_columns(key.column)
@@ -90,10 +97,23 @@ def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool
     """Rows strictly after ``values`` in the (mixed-direction) order of ``keys``."""
     clauses = []
     for i, key in enumerate(keys):
-        same_before = [keys[j].column == values[j] for j in range(i)]
-        beyond = key.column < values[i] if key.descending else key.column > values[i]
-        clauses.append(and_(*same_before, beyond))
+        same_before = [_same(keys[j].column, values[j]) for j in range(i)]
+        clauses.append(and_(*same_before, _beyond(key, values[i])))
     return or_(*clauses)
+
+
+def _same(column: Sortable, value: Any) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
+def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
+    """Rows after ``value`` in this key alone, NULL counting as the largest value."""
+    column = key.column
+    if key.descending:
+        return column.is_not(None) if value is None else column < value
+    if value is None:
+        return false()  # nothing sorts after NULL when ascending
+    return or_(column > value, column.is_(None))
 
 
 def _json_value(value: Any) -> Any:
@@ -115,7 +135,10 @@ def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError("cursor does not match the sort order")
-        return [_typed(v, k) for v, k in zip(values, keys, strict=True)]
+        # Only the id (the last key) may not be null: every row has one.
+        if values[-1] is None:
+            raise ValueError("null id in cursor")
+        return [None if v is None else _typed(v, k) for v, k in zip(values, keys, strict=True)]
     except (ValueError, TypeError, ArithmeticError, binascii.Error) as exc:
         raise InvalidListRequest(
             "invalid cursor: pass next_cursor from the previous page, with the same sort"
