@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from stockroom.db.models import Product, StockBalance, StockMovement
+from stockroom.db.models import Product, Reservation, StockBalance, StockMovement
 from stockroom.db.queries.pagination import (
     InvalidListRequest,
     SortKey,
@@ -176,7 +176,7 @@ def test_a_cursor_with_an_id_no_database_column_can_hold_is_refused(value: int) 
 
 
 def test_a_cursor_carries_an_empty_sort_value() -> None:
-    keys = [SortKey("expires_at", StockMovement.created_at), SortKey("id", StockMovement.id)]
+    keys = [SortKey("expires_at", Reservation.expires_at), SortKey("id", Reservation.id)]
     assert _decode(_encode([None, 7]), keys) == [None, 7]
 
 

@@ -135,10 +135,7 @@ def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError("cursor does not match the sort order")
-        # Only the id (the last key) may not be null: every row has one.
-        if values[-1] is None:
-            raise ValueError("null id in cursor")
-        return [None if v is None else _typed(v, k) for v, k in zip(values, keys, strict=True)]
+        return [_typed_or_null(v, k) for v, k in zip(values, keys, strict=True)]
     except (ValueError, TypeError, ArithmeticError, binascii.Error) as exc:
         raise InvalidListRequest(
             "invalid cursor: pass next_cursor from the previous page, with the same sort"
@@ -148,6 +145,18 @@ def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
 # The widest integer column (BIGINT); a larger id in a cursor is forged and would make the
 # database driver fail rather than match nothing.
 INT64 = range(-(2**63), 2**63)
+
+
+def _typed_or_null(value: Any, key: SortKey) -> Any:
+    """Null only where the column may be empty: a null id or SKU is a forged cursor."""
+    if value is None and _nullable(key.column):
+        return None
+    return _typed(value, key)
+
+
+def _nullable(column: Sortable) -> bool:
+    # A mapped attribute's column says so; computed sort expressions are never NULL here.
+    return bool(getattr(getattr(column, "expression", column), "nullable", False))
 
 
 def _typed(value: Any, key: SortKey) -> Any:
