@@ -100,6 +100,8 @@ def _quantity_fields(document: dict[str, Any]) -> list[tuple[str, str, dict[str,
             if field in {"quantity", "delta", "counted", "reorder_point", "reorder_quantity"}:
                 branches = spec.get("anyOf", [spec])
                 found += [(name, field, b) for b in branches if b.get("type") == "number"]
+                if [b.get("type") for b in branches] == ["number", "string"]:
+                    assert branches[1]["pattern"] == r"^-?[0-9]+(\.[0-9]+)?$", (name, field)
     return found
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from stockroom.api.errors import PROBLEM_JSON
+from stockroom.api.schemas.common import PLAIN_DECIMAL_PATTERN
 from stockroom.api.security import PUBLIC_MARK
 from stockroom.services import (
     catalog,
@@ -96,6 +97,7 @@ def _with_problems(generate: Callable[[], dict[str, Any]]) -> Callable[[], dict[
         if id(document) not in completed:
             describe_problems(document)
             describe_sorting(document)
+            describe_decimal_strings(document)
             completed[:] = [id(document)]
         return document
 
@@ -111,6 +113,18 @@ def describe_problems(document: dict[str, Any]) -> dict[str, Any]:
         for method, operation in item.items():
             if method in WRITES or method == "get":
                 _describe(method, operation)
+    return document
+
+
+def describe_decimal_strings(document: dict[str, Any]) -> dict[str, Any]:
+    """A decimal input is a JSON number or a plain decimal string: give the string branch
+    the pattern ``api/schemas/common.PlainDecimal`` enforces, so the document says it."""
+    for schema in document.get("components", {}).get("schemas", {}).values():
+        for spec in schema.get("properties", {}).values():
+            for branch in (spec, *spec.get("anyOf", [])):
+                types = [b.get("type") for b in branch.get("anyOf", [])]
+                if types == ["number", "string"]:
+                    branch["anyOf"][1]["pattern"] = PLAIN_DECIMAL_PATTERN
     return document
 
 

@@ -26,7 +26,8 @@ _DECIMAL_HELP = 'Exact decimal; send a JSON number or a decimal string such as "
 # What a decimal string may look like: ASCII digits, an optional minus and fraction. No
 # exponent, spaces, underscores, signs "+" or non-ASCII digits, all of which Python's
 # Decimal() would read (so "1_000" booked 1000 and Arabic-Indic digits booked 12).
-_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+PLAIN_DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+_PLAIN_DECIMAL = re.compile(PLAIN_DECIMAL_PATTERN)
 
 
 def _plain_decimal(value: Any) -> Any:
@@ -40,7 +41,9 @@ def _plain_decimal(value: Any) -> Any:
 
 
 # Every quantity and money field ends with this one check. It goes after the Field
-# constraints, so Pydantic still publishes them as JSON Schema (minimum, maximum).
+# constraints, so Pydantic still publishes them as JSON Schema: the Decimal bound becomes
+# the number branch's "maximum" (as a JSON number; MAX_QUANTITY has 15 significant digits,
+# so it renders exactly). api/openapi.py gives the string branch this pattern.
 PlainDecimal = BeforeValidator(_plain_decimal)
 
 # Quantities are exact decimals; they go out as strings ("2.5") so no client rounds them.
