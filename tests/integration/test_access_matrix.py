@@ -51,6 +51,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/movements/transfer"): {**TRANSFER, "quantity": 1},
     ("post", "/api/v1/movements/adjust"): {**LINE, "delta": 1, "reason_code": "FOUND"},
     ("post", "/api/v1/movements/count"): {**LINE, "counted": 50},
+    ("post", "/api/v1/inventory/adjust"): {**LINE, "delta": 1, "reason_code": "FOUND"},
     ("post", "/api/v1/movements/batch"): {"lines": [{"op": "receive", **LINE, "quantity": 1}]},
     ("post", "/api/v1/reservations"): {
         "reference": "R-{role}",
@@ -236,7 +237,7 @@ def expected_lowest_role(method: str, path: str) -> Role | None:
         return Role.MANAGER
     if method == "get" or path.startswith(("/api/v1/me", "/api/v1/auth")):
         return Role.VIEWER
-    if path.startswith(("/api/v1/movements", "/api/v1/reservations")):
+    if path.startswith(("/api/v1/movements", "/api/v1/reservations", "/api/v1/inventory/adjust")):
         return Role.STAFF
     if path.endswith(("/allocate", "/shipments", "/returns")):
         return Role.STAFF  # warehouse work on an order: picking, packing, taking returns

@@ -315,7 +315,7 @@ def test_return_with_restock_makes_stock_available_and_serves_backorders(
     assert_consistent(world)
 
 
-def test_return_with_scrap_or_quarantine_is_recorded_but_not_available(
+def test_return_with_scrap_or_quarantine_is_not_available(
     client: TestClient, customer: str, world: Database
 ) -> None:
     stock(world, "WIDGET", "MAIN/A-01", 5)
@@ -334,7 +334,9 @@ def test_return_with_scrap_or_quarantine_is_recorded_but_not_available(
     assert returned.status_code == 201, returned.text
     assert returned.json()["order"]["lines"][0]["returned"] == "3"
     assert balance(client) == ("0", "0")
-    assert len(client.get(f"{API}/movements").json()["items"]) == before
+    # RETURN + ADJUST for the scrap, RETURN for the quarantine (see test_quarantine.py).
+    assert len(client.get(f"{API}/movements").json()["items"]) == before + 3
+    assert balance(client, where="MAIN/QUARANTINE") == ("2", "0")
     over = client.post(
         f"{ORDERS}/{order['id']}/returns",
         json={"lines": [{"line": 1, "quantity": 3, "disposition": "SCRAP"}]},

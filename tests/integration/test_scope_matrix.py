@@ -92,6 +92,7 @@ WAREHOUSE_BOUND: dict[tuple[str, str], dict[str, str]] = {
     ("post", "/api/v1/movements/ship"): {},
     ("post", "/api/v1/movements/transfer"): {},
     ("post", "/api/v1/movements/adjust"): {},
+    ("post", "/api/v1/inventory/adjust"): {},
     ("post", "/api/v1/movements/count"): {},
     ("post", "/api/v1/movements/batch"): {},
     ("get", "/api/v1/movements"): BY_WAREHOUSE,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from stockroom.db.models import Product, StockBalance, StockMovement
+from stockroom.db.models import Product, Reservation, StockBalance, StockMovement
 from stockroom.db.queries.pagination import (
     InvalidListRequest,
     SortKey,
@@ -173,3 +173,14 @@ def test_a_cursor_with_a_time_without_zone_is_refused() -> None:
 def test_a_cursor_with_an_id_no_database_column_can_hold_is_refused(value: int) -> None:
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
         _decode(cursor_of([1, value]), BALANCE_KEYS)
+
+
+def test_a_cursor_carries_an_empty_sort_value() -> None:
+    keys = [SortKey("expires_at", Reservation.expires_at), SortKey("id", Reservation.id)]
+    assert _decode(_encode([None, 7]), keys) == [None, 7]
+
+
+def test_a_cursor_without_an_id_is_forged() -> None:
+    keys = [SortKey("sku", Product.sku), SortKey("id", Product.id)]
+    with pytest.raises(InvalidListRequest, match="invalid cursor"):
+        _decode(_encode(["A", None]), keys)

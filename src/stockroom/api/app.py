@@ -25,7 +25,7 @@ from stockroom.api import (
     users,
     warehouses,
 )
-from stockroom.api.limits import BodySizeLimit, RejectNulBytes
+from stockroom.api.limits import BodySizeLimit, RejectNulBytes, RequireJson
 from stockroom.api.request_id import RequestId
 from stockroom.api.security import route_permission
 from stockroom.config import Settings, get_settings
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     allowed.add("", docs.router.routes)
     methods.install(app, allowed)
     openapi.install(app)
+    app.add_middleware(RequireJson)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulBytes)
     app.add_middleware(RequestId)

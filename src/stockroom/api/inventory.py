@@ -1,18 +1,17 @@
 """/inventory: balances by product and location, and availability."""
 
 import uuid
-from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
+from stockroom.api import movements
 from stockroom.api.deps import Listing, ReadSession
+from stockroom.api.idempotency import WriterDep
 from stockroom.api.schemas.common import PageOut, page_out
-from stockroom.api.schemas.stock import AvailabilityRead, BalanceRead
-from stockroom.api.security import StockReader
+from stockroom.api.schemas.stock import AdjustIn, AvailabilityRead, BalanceRead, OperationResult
+from stockroom.api.security import StockMover, StockReader
 from stockroom.services import inventory
-
-ZERO = Decimal(0)
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
@@ -48,10 +47,7 @@ def list_inventory(
     page = inventory.list_balances(
         session, filters, listing.sort, listing.cursor, listing.limit, actor
     )
-    overdue = inventory.overdue_reserved(session, page.items)
-    items = [
-        BalanceRead.of(b, overdue.get((b.product_id, b.location_id), ZERO)) for b in page.items
-    ]
+    items = [BalanceRead.of(v) for v in inventory.balance_views(session, page.items)]
     return page_out(request, page, items)
 
 
@@ -62,7 +58,8 @@ def get_availability(
     sku: Annotated[str, Query(min_length=1, max_length=64)],
     warehouse: Annotated[str | None, Query(max_length=64, description="Code or id")] = None,
 ) -> AvailabilityRead:
-    """On hand, reserved and available per warehouse and in total."""
+    """Per warehouse and in total: on hand = reserved + available (to promise) + in_transit
+    + staged + quarantined + on_hold."""
     return AvailabilityRead.of(inventory.availability(session, sku, warehouse, actor))
 
 
@@ -71,5 +68,17 @@ def get_balance(
     actor: StockReader, product_id: uuid.UUID, location_id: uuid.UUID, session: ReadSession
 ) -> BalanceRead:
     found = inventory.get_balance(session, product_id, location_id, actor)
-    overdue = inventory.overdue_reserved(session, [found])
-    return BalanceRead.of(found, overdue.get((found.product_id, found.location_id), ZERO))
+    [view] = inventory.balance_views(session, [found])
+    return BalanceRead.of(view)
+
+
+@router.post(
+    "/adjust",
+    status_code=201,
+    response_model=OperationResult,
+    responses=movements.STOCK_ERRORS,
+    name="inventory_adjust",
+)
+def adjust(actor: StockMover, body: AdjustIn, writer: WriterDep) -> Response:
+    """The path seed 002 names for ``POST /movements/adjust``: the same operation."""
+    return movements.adjust(actor, body, writer)

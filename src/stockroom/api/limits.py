@@ -1,4 +1,5 @@
-"""Refuse what no handler should see: oversize bodies, NUL bytes in the URL."""
+"""Refuse what no handler should see: oversize bodies, bodies that are not JSON, NUL bytes
+in the URL."""
 
 import json
 
@@ -53,6 +54,37 @@ class BodySizeLimit:
     async def _refuse(self, send: Send) -> None:
         detail = f"request bodies are limited to {self.max_bytes} bytes"
         await send_problem(send, 413, "Content Too Large", "payload_too_large", detail)
+
+
+def _is_json(content_type: bytes) -> bool:
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (
+        media.startswith(b"application/") and media.endswith(b"+json")
+    )
+
+
+class RequireJson:
+    """415 for a request body declared as anything but JSON (``application/json`` or
+    ``application/*+json``). Without it a form or text/plain body reached validation and
+    came back as a puzzling 422 "valid dictionary"; the API only ever reads JSON."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope["headers"])
+            content_type = headers.get(b"content-type")
+            has_body = headers.get(b"content-length", b"0") != b"0" or (
+                b"transfer-encoding" in headers
+            )
+            if content_type is not None and has_body and not _is_json(content_type):
+                detail = "request bodies must be JSON (Content-Type: application/json)"
+                await send_problem(
+                    send, 415, "Unsupported Media Type", "unsupported_media_type", detail
+                )
+                return
+        await self.app(scope, receive, send)
 
 
 class RejectNulBytes:

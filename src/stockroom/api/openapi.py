@@ -22,7 +22,18 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from stockroom.api.errors import PROBLEM_JSON
+from stockroom.api.schemas.common import PLAIN_DECIMAL_PATTERN
 from stockroom.api.security import PUBLIC_MARK
+from stockroom.services import (
+    catalog,
+    customers,
+    inventory,
+    movements,
+    orders,
+    reservations,
+    users,
+    warehouses,
+)
 
 PROBLEM = "Problem"
 PROBLEM_REF = {"$ref": f"#/components/schemas/{PROBLEM}"}
@@ -59,6 +70,24 @@ DESCRIPTIONS = {
 }
 # Query parameters that shape a list and name nothing (db/queries/pagination.py).
 LIST_CONTROLS = frozenset({"limit", "cursor", "sort", "links", "q"})
+
+# What each list may be sorted by: the services' whitelists, published as ``x-sort-fields``
+# and in the ``sort`` parameter's description. Categories, API keys and the audit trail
+# have one fixed order.
+SORT_FIELDS: dict[str, Iterable[str]] = {
+    "/api/v1/products": catalog.PRODUCT_SORTS,
+    "/api/v1/categories": ("name",),
+    "/api/v1/warehouses": warehouses.WAREHOUSE_SORTS,
+    "/api/v1/locations": warehouses.LOCATION_SORTS,
+    "/api/v1/inventory": inventory.BALANCE_SORTS,
+    "/api/v1/movements": movements.MOVEMENT_SORTS,
+    "/api/v1/reservations": reservations.SORTS,
+    "/api/v1/customers": customers.SORTS,
+    "/api/v1/orders": orders.SORTS,
+    "/api/v1/users": users.USER_SORTS,
+    "/api/v1/api-keys": ("created_at",),
+    "/api/v1/audit": ("seq",),
+}
 WRITES = frozenset({"post", "put", "patch", "delete"})
 OPERATION_ID = re.compile(r"^[a-z]+(_[a-z]+)+$")
 
@@ -98,6 +127,8 @@ def _with_problems(generate: Callable[[], dict[str, Any]]) -> Callable[[], dict[
         document = generate()
         if id(document) not in completed:
             describe_problems(document)
+            describe_sorting(document)
+            describe_decimal_strings(document)
             completed[:] = [id(document)]
         return document
 
@@ -113,6 +144,35 @@ def describe_problems(document: dict[str, Any]) -> dict[str, Any]:
         for method, operation in item.items():
             if method in WRITES or method == "get":
                 _describe(method, operation)
+    return document
+
+
+def describe_decimal_strings(document: dict[str, Any]) -> dict[str, Any]:
+    """A decimal input is a JSON number or a plain decimal string: give the string branch
+    the pattern ``api/schemas/common.PlainDecimal`` enforces, so the document says it."""
+    for schema in document.get("components", {}).get("schemas", {}).values():
+        for spec in schema.get("properties", {}).values():
+            for branch in (spec, *spec.get("anyOf", [])):
+                types = [b.get("type") for b in branch.get("anyOf", [])]
+                if types == ["number", "string"]:
+                    branch["anyOf"][1]["pattern"] = PLAIN_DECIMAL_PATTERN
+    return document
+
+
+def describe_sorting(document: dict[str, Any]) -> dict[str, Any]:
+    """Every list names its sort fields. A list missing from SORT_FIELDS goes without (the
+    document must still build); tests/integration/test_pagination_nulls.py catches it."""
+    for path, item in document.get("paths", {}).items():
+        parameters = item.get("get", {}).get("parameters", [])
+        for parameter in (p for p in parameters if p.get("name") == "sort"):
+            if path not in SORT_FIELDS:
+                continue
+            fields = sorted(SORT_FIELDS[path])
+            item["get"]["x-sort-fields"] = fields
+            parameter["description"] = (
+                f"Fields, comma separated; '-' sorts descending. One of: {', '.join(fields)}. "
+                "Empty values sort last ascending and first descending."
+            )
     return document
 
 

@@ -1,7 +1,7 @@
 """Engine and session set-up for SQLite (embedded default) and PostgreSQL."""
 
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stockroom.config import Settings
 from stockroom.db import audit
+from stockroom.db.aggregates import EXACT_SUM, ExactSum
 
 # Execution option asking SQLite to take the write lock when the transaction begins.
 BEGIN_IMMEDIATE = "stockroom_begin_immediate"
@@ -33,6 +34,9 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # Take transaction control from the driver so BEGIN is ours to issue (see below).
         dbapi_connection.isolation_level = None
+        # Quantity sums that cannot overflow (db/aggregates.py).
+        # (typeshed says an aggregate finalizes to int only; SQLite takes NULL and text too.)
+        dbapi_connection.create_aggregate(EXACT_SUM, 1, cast(Any, ExactSum))
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")

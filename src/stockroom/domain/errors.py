@@ -114,6 +114,43 @@ class InsufficientStock(DomainError):
         }
 
 
+class BalanceLimitExceeded(DomainError):
+    """A balance would hold more than the one maximum a quantity may have (422)."""
+
+    code = "balance_limit_exceeded"
+
+    def __init__(self, on_hand: Decimal, requested: Decimal, maximum: Decimal) -> None:
+        super().__init__(
+            f"on hand {format_quantity(on_hand)} plus {format_quantity(requested)} "
+            f"exceeds the maximum balance {format_quantity(maximum)}"
+        )
+        self.on_hand, self.requested, self.maximum = on_hand, requested, maximum
+
+    def details(self) -> dict[str, Any]:
+        return {"on_hand": self.on_hand, "requested": self.requested, "maximum": self.maximum}
+
+
+class UnitChangeRefused(DomainError):
+    """A new unit would strand quantities it cannot express (0.5 of a piece) (409)."""
+
+    code = "unit_change_refused"
+
+    def __init__(self, unit: str, decimals: int, quantities: list[tuple[str, Decimal]]) -> None:
+        listed = ", ".join(f"{what} {format_quantity(q)}" for what, q in quantities[:5])
+        super().__init__(
+            f"unit {unit} allows {decimals} decimals, but the product still has {listed}; "
+            "move, count or release those first"
+        )
+        self.unit, self.decimals, self.quantities = unit, decimals, quantities
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "decimals": self.decimals,
+            "quantities": [{"what": what, "quantity": q} for what, q in self.quantities],
+        }
+
+
 class CountBelowReserved(DomainError):
     """A count may not drop on-hand below what is already promised to customers."""
 

@@ -28,6 +28,7 @@ class ReasonCode(StrEnum):
     SAMPLE = "SAMPLE"
     RETURNED = "RETURNED"
     CORRECTION = "CORRECTION"
+    SCRAP = "SCRAP"  # written off, e.g. a returned item not fit to sell again
     OTHER = "OTHER"
 
 
@@ -51,3 +52,5 @@ class LocationType(StrEnum):
     SHIPPING = "SHIPPING"
     TRANSIT = "TRANSIT"
     STORE = "STORE"
+    # Returned goods awaiting a decision (restock or scrap); never sellable.
+    QUARANTINE = "QUARANTINE"

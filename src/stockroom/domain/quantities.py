@@ -1,16 +1,29 @@
 """Exact quantities: positive, and as precise as the unit of measure allows."""
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from stockroom.domain.decimals import decimals_of, format_quantity
-from stockroom.domain.errors import InvalidQuantity
+from stockroom.domain.errors import InvalidQuantity, UnitChangeRefused
 
-__all__ = ["MAX_DECIMALS", "MAX_QUANTITY", "check_quantity", "decimals_of", "format_quantity"]
+__all__ = [
+    "MAX_DECIMALS",
+    "MAX_QUANTITY",
+    "check_quantity",
+    "check_unit_change",
+    "decimals_of",
+    "format_quantity",
+]
 
 # Storage precision: the finest step any unit may use (grams of a kilogram, ml of a litre).
 MAX_DECIMALS = 3
-# Largest magnitude a quantity column holds (NUMERIC(18, 3)).
-MAX_QUANTITY = Decimal("999999999999999.999")
+# The one maximum for a quantity and for a balance (on hand, reserved, counts, reorder
+# levels). Why 10**12 - 0.001 rather than all NUMERIC(18, 3) can hold: it has 15
+# significant digits, so it survives a client that parses JSON numbers as doubles; and as
+# SQLite's integer thousandths it leaves a factor of 9,000 below the 64-bit limit, so on
+# hand plus any accepted delta (and the sum of thousands of full balances) still fits.
+# ``db/queries/stock.change_balance`` enforces it on every balance in its guard.
+MAX_QUANTITY = Decimal("999999999999.999")
 
 
 def check_quantity(
@@ -37,3 +50,11 @@ def check_quantity(
             raise InvalidQuantity(f"unit {unit} is counted in whole numbers, got {value}")
         raise InvalidQuantity(f"unit {unit} allows at most {unit_decimals} decimals, got {value}")
     return value
+
+
+def check_unit_change(unit: str, decimals: int, quantities: Iterable[tuple[str, Decimal]]) -> None:
+    """Refuse a unit whose decimals cannot express every quantity still in play: stock
+    would be stranded (0.5 of a piece can never be shipped, moved or adjusted)."""
+    stranded = [(what, q) for what, q in quantities if decimals_of(q) > decimals]
+    if stranded:
+        raise UnitChangeRefused(unit, decimals, stranded)

@@ -14,6 +14,7 @@ from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.domain.barcodes import barcode_problem
 from stockroom.domain.decimals import decimals_of
 from stockroom.domain.errors import Duplicate, InvalidQuantity, NotFound, RuleViolation
+from stockroom.domain.quantities import check_unit_change
 from stockroom.services import references
 from stockroom.services.versions import check_version
 
@@ -109,7 +110,11 @@ def deactivate_product(session: Session, ref: str, version: int | None) -> Produ
 def _apply_product_fields(session: Session, product: Product, fields: dict[str, Any]) -> None:
     fields = dict(fields)
     if "unit" in fields:
-        product.unit = _unit_or_404(session, fields.pop("unit"))
+        unit = _unit_or_404(session, fields.pop("unit"))
+        if product.id is not None and unit.code != product.unit.code:
+            in_play = queries.quantities_in_play(session, product.id)
+            check_unit_change(unit.code, unit.decimals, in_play)
+        product.unit = unit
     if "category_id" in fields:
         category_id = fields.pop("category_id")
         product.category = None if category_id is None else get_category(session, category_id)

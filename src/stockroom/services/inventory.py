@@ -10,19 +10,22 @@ from stockroom.db.models import Product, StockBalance, Warehouse
 from stockroom.db.queries import inventory as queries
 from stockroom.db.queries import reservations as reservation_queries
 from stockroom.db.queries.catalog import category_subtree_ids
-from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.db.queries.pagination import Page, Sortable, paginate, parse_sort
 from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import utcnow
 from stockroom.domain.access import Actor
+from stockroom.domain.availability import Breakdown, bucket_of, is_sellable
 from stockroom.domain.errors import NotFound
 from stockroom.services import references
 from stockroom.services.catalog import get_category
 from stockroom.services.warehouses import get_warehouse
 
-BALANCE_SORTS = {
+ZERO = Decimal(0)
+
+BALANCE_SORTS: dict[str, Sortable] = {
     "sku": Product.sku,
     "on_hand": StockBalance.on_hand,
-    "available": StockBalance.available,
+    "available": queries.promisable(),
 }
 
 
@@ -91,7 +94,29 @@ def get_balance(
     return balance
 
 
-def overdue_reserved(
+@dataclass(frozen=True)
+class BalanceView:
+    """A balance as readers see it: overdue reservations no longer count as reserved, and
+    ``available`` is what can be promised from it (nothing at an unsellable place)."""
+
+    balance: StockBalance
+    reserved: Decimal
+    available: Decimal
+
+
+def balance_views(session: Session, balances: list[StockBalance]) -> list[BalanceView]:
+    overdue = _overdue_reserved(session, balances)
+    return [_view(b, overdue.get((b.product_id, b.location_id), ZERO)) for b in balances]
+
+
+def _view(balance: StockBalance, overdue: Decimal) -> BalanceView:
+    reserved = balance.reserved - overdue
+    place = balance.location
+    sellable = is_sellable(place.type, place.is_active, balance.warehouse.is_active)
+    return BalanceView(balance, reserved, balance.on_hand - reserved if sellable else ZERO)
+
+
+def _overdue_reserved(
     session: Session, balances: list[StockBalance]
 ) -> dict[tuple[int, int], Decimal]:
     """What these balances still count as reserved for reservations past their expiry.
@@ -106,12 +131,7 @@ def overdue_reserved(
 @dataclass(frozen=True)
 class WarehouseAvailability:
     warehouse: Warehouse
-    on_hand: Decimal
-    reserved: Decimal
-
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.reserved
+    figures: Breakdown
 
 
 @dataclass(frozen=True)
@@ -120,29 +140,26 @@ class Availability:
     warehouses: list[WarehouseAvailability]
 
     @property
-    def on_hand(self) -> Decimal:
-        return sum((w.on_hand for w in self.warehouses), Decimal(0))
-
-    @property
-    def reserved(self) -> Decimal:
-        return sum((w.reserved for w in self.warehouses), Decimal(0))
-
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.reserved
+    def total(self) -> Breakdown:
+        return sum((w.figures for w in self.warehouses), Breakdown())
 
 
 def availability(
     session: Session, sku: str, warehouse: str | None, actor: Actor | None = None
 ) -> Availability:
-    """Per warehouse and in total, counting only the warehouses the actor may see."""
+    """Per warehouse and in total, counting only the warehouses the actor may see; each
+    kind of place counts in the figure ``domain.availability`` gives it."""
     product = references.product_by_sku(session, sku)
     warehouse_id = None if warehouse is None else get_warehouse(session, warehouse, actor).id
-    rows = queries.availability_by_warehouse(session, product.id, warehouse_id)
+    rows = queries.availability_by_place_kind(session, product.id, warehouse_id)
     if actor is not None:
         rows = [row for row in rows if actor.may_use_warehouse(row[0].id)]
-    overdue = reservation_queries.overdue_by_warehouse(session, product.id, utcnow())
-    return Availability(
-        product,
-        [WarehouseAvailability(w, oh, rs - overdue.get(w.id, Decimal(0))) for w, oh, rs in rows],
-    )
+    overdue = reservation_queries.overdue_by_place_kind(session, product.id, utcnow())
+    figures: dict[int, Breakdown] = {}
+    places: dict[int, Warehouse] = {}
+    for site, kind, active, on_hand, reserved in rows:
+        held = reserved - overdue.get((site.id, kind, active), ZERO)
+        part = Breakdown.of(on_hand, held, bucket_of(kind, active, site.is_active))
+        figures[site.id] = figures.get(site.id, Breakdown()) + part
+        places[site.id] = site
+    return Availability(product, [WarehouseAvailability(places[i], figures[i]) for i in places])

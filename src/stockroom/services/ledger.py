@@ -24,13 +24,15 @@ from stockroom.db.queries import stock as queries
 from stockroom.db.types import utcnow
 from stockroom.domain import events
 from stockroom.domain.errors import (
+    BalanceLimitExceeded,
     ConcurrentChange,
     CountBelowReserved,
+    DomainError,
     InsufficientStock,
     Shortage,
 )
 from stockroom.domain.movements import MovementType, ReferenceType
-from stockroom.domain.quantities import format_quantity
+from stockroom.domain.quantities import MAX_QUANTITY, format_quantity
 from stockroom.domain.reservations import ReservationStatus
 
 
@@ -67,11 +69,19 @@ def post(session: Session, entry: LedgerEntry, *, actor: str | None = None) -> S
         # Reservations past their expiry were still counted; now they are not.
         state = _change(session, entry, now)
     if state is None:
-        current = queries.read_balance(session, entry.product.id, entry.location.id)
-        available = Decimal(0) if current is None else current.on_hand - current.reserved
-        requested = -entry.quantity if entry.quantity < 0 else entry.reserved_delta
-        raise InsufficientStock([_shortage(entry, requested, available)])
+        raise _refusal(session, entry)
     return _record(session, entry, state, actor, now)
+
+
+def _refusal(session: Session, entry: LedgerEntry) -> DomainError:
+    """Why the guard said no: the balance would exceed the maximum, or stock is short."""
+    current = queries.read_balance(session, entry.product.id, entry.location.id)
+    on_hand = Decimal(0) if current is None else current.on_hand
+    if entry.quantity > 0 and on_hand + entry.quantity > MAX_QUANTITY:
+        return BalanceLimitExceeded(on_hand, entry.quantity, MAX_QUANTITY)
+    available = Decimal(0) if current is None else current.on_hand - current.reserved
+    requested = -entry.quantity if entry.quantity < 0 else entry.reserved_delta
+    return InsufficientStock([_shortage(entry, requested, available)])
 
 
 def expire_overdue(
@@ -141,6 +151,8 @@ def post_count(
     """
     now = utcnow()
     product_id, location_id = entry.product.id, entry.location.id
+    if counted > MAX_QUANTITY:
+        raise BalanceLimitExceeded(Decimal(0), counted, MAX_QUANTITY)
     _ensure_balance(session, entry, now)
     for _ in range(COUNT_ATTEMPTS):
         seen = queries.read_balance(session, product_id, location_id)

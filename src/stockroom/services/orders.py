@@ -34,6 +34,7 @@ from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import utcnow
 from stockroom.domain.access import Actor, require_visible, require_warehouse
+from stockroom.domain.availability import SELLABLE_TYPES
 from stockroom.domain.errors import InvalidState, NotFound, RuleViolation
 from stockroom.domain.orders import (
     OPEN,
@@ -308,7 +309,9 @@ def backorder_places(
     wait for it in that warehouse, every balance they may be allocated from."""
     if not queries.has_backorders(session, product.id, location.warehouse_id):
         return []
-    found = reservation_queries.candidate_balances(session, product.id, location.warehouse_id, None)
+    found = reservation_queries.candidate_balances(
+        session, product.id, location.warehouse_id, None, SELLABLE_TYPES
+    )
     return [(product, location), *((product, place) for _, place in found)]
 
 

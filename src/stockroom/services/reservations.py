@@ -31,6 +31,7 @@ from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import utcnow
 from stockroom.domain.access import Actor, require_visible, require_warehouse
+from stockroom.domain.availability import SELLABLE_TYPES
 from stockroom.domain.errors import (
     InsufficientStock,
     InvalidState,
@@ -111,6 +112,9 @@ def _resolve(session: Session, line: ReserveLine, actor: Actor | None) -> _Line:
     if warehouse is None:
         raise NotFound("warehouse", line.warehouse)
     require_warehouse(actor, warehouse.id, warehouse.code)
+    if not warehouse.is_active:
+        # Nothing in a closed warehouse is available to promise (domain.availability).
+        raise RuleViolation(f"warehouse {warehouse.code} is closed; nothing there can be reserved")
     if not product.is_active:
         raise RuleViolation(f"product {product.sku} is deactivated; it cannot be reserved")
     quantity = check_quantity(line.quantity, product.unit.code, product.unit.decimals)
@@ -128,7 +132,9 @@ def _lock_and_read(
     """Lock every balance a line may draw on, expire what is overdue there, read what is free."""
     for line in lines:
         only = line.location.id if line.location else None
-        found = queries.candidate_balances(session, line.product.id, line.warehouse.id, only)
+        found = queries.candidate_balances(
+            session, line.product.id, line.warehouse.id, only, SELLABLE_TYPES
+        )
         line.places = [location for _, location in found]
     places = {
         (line.product.id, loc.id): (line.product, loc) for line in lines for loc in line.places

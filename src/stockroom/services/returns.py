@@ -1,26 +1,35 @@
 """Returns (RMA): goods coming back against shipped order lines.
 
 RESTOCK puts them back at a location with a RETURN ledger row: they are available again,
-and orders waiting for that product there are served from them. QUARANTINE and SCRAP are
-recorded on the return only: the goods left stock when they shipped and do not come back
-into what can be sold.
+and orders waiting for that product there are served from them.
+
+QUARANTINE books them (a RETURN row) into a QUARANTINE location of the order's warehouse:
+on hand, never available (``domain.availability``). Which one: the location the line
+names (it must be a QUARANTINE location of that warehouse), else the warehouse's first
+active QUARANTINE location by code, else a location ``QUARANTINE`` of that type created on
+the spot, so a return never waits for set-up. From there goods are restocked by an
+ordinary transfer or scrapped by an adjustment.
+
+SCRAP is a recorded write-off: the same RETURN into quarantine and at once an ADJUST
+(reason ``SCRAP``) taking them out again, both with one correlation id.
 """
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from stockroom.db.models import Location, Product, ReturnLine, SalesOrder, SalesReturn
 from stockroom.db.queries import orders as queries
+from stockroom.db.queries import warehouses as warehouse_queries
 from stockroom.domain.access import Actor, require_warehouse
 from stockroom.domain.errors import InvalidState, NotFound, RuleViolation
-from stockroom.domain.movements import MovementType, ReferenceType
+from stockroom.domain.movements import LocationType, MovementType, ReasonCode, ReferenceType
 from stockroom.domain.orders import Disposition, OrderAction
 from stockroom.domain.quantities import check_quantity
-from stockroom.services import ledger, orders, references
+from stockroom.services import ledger, orders, references, warehouses
 from stockroom.services.ledger import LedgerEntry
 
 
@@ -29,7 +38,7 @@ class ReturnLineIn:
     line: int  # the order line number
     quantity: Decimal
     disposition: Disposition
-    location: str | None = None  # where RESTOCK puts the goods
+    location: str | None = None  # where RESTOCK (or QUARANTINE, SCRAP) puts the goods
 
 
 @dataclass(frozen=True)
@@ -66,22 +75,22 @@ def _row(
         raise NotFound("order line", f"{order.number}/{line.line}")
     unit = found.product.unit
     quantity = check_quantity(line.quantity, unit.code, unit.decimals)
-    location = _location(session, line, actor)
+    location = _location(session, order, line, actor)
     return ReturnLine(
         order_line=found,
         order_line_id=found.id,
         quantity=quantity,
         disposition=line.disposition.value,
         location=location,
-        location_id=None if location is None else location.id,
+        location_id=location.id,
     )
 
 
-def _location(session: Session, line: ReturnLineIn, actor: Actor | None) -> Location | None:
+def _location(
+    session: Session, order: SalesOrder, line: ReturnLineIn, actor: Actor | None
+) -> Location:
     if line.disposition is not Disposition.RESTOCK:
-        if line.location is not None:
-            raise RuleViolation(f"{line.disposition} goods go to no location; leave it out")
-        return None
+        return _quarantine(session, order, line.location, actor)
     if line.location is None:
         raise RuleViolation("RESTOCK needs the location the goods go back to")
     location = references.location(session, line.location)
@@ -89,6 +98,30 @@ def _location(session: Session, line: ReturnLineIn, actor: Actor | None) -> Loca
     if not location.is_active or not location.warehouse.is_active:
         raise RuleViolation(f"location {line.location} is deactivated; it takes no new stock")
     return location
+
+
+def _quarantine(
+    session: Session, order: SalesOrder, named: str | None, actor: Actor | None
+) -> Location:
+    """The QUARANTINE location of the order's warehouse the goods go to (see above)."""
+    warehouse = order.warehouse
+    if named is not None:
+        location = references.location(session, named)
+        require_warehouse(actor, location.warehouse_id, location.warehouse.code)
+        if location.warehouse_id != warehouse.id or location.type != LocationType.QUARANTINE:
+            raise RuleViolation(
+                f"{named} is not a QUARANTINE location of warehouse {warehouse.code}"
+            )
+        if not location.is_active:
+            raise RuleViolation(f"location {named} is deactivated; it takes no new stock")
+        return location
+    found = warehouse_queries.first_active_location_of_type(
+        session, warehouse.id, LocationType.QUARANTINE
+    )
+    if found is not None:
+        return found
+    fields = {"code": LocationType.QUARANTINE.value, "type": LocationType.QUARANTINE.value}
+    return warehouses.create_location(session, warehouse.code, fields)
 
 
 def _check_returnable(order: SalesOrder, rows: list[ReturnLine]) -> None:
@@ -115,28 +148,46 @@ def _restock(
     rows: list[ReturnLine],
     actor: Actor | None,
 ) -> None:
-    restocked = [row for row in rows if row.location is not None]
+    restocked = [row for row in rows if row.disposition == Disposition.RESTOCK]
     places: list[tuple[Product, Location]] = []
-    for row in restocked:
+    for row in rows:
         assert row.location is not None
         product = row.order_line.product
         places += [(product, row.location)]
-        places += orders.backorder_places(session, product, row.location)
+        if row in restocked:
+            places += orders.backorder_places(session, product, row.location)
     ledger.lock_balances(session, places)
     label = actor.label if actor else None
-    for row in restocked:
-        assert row.location is not None
-        entry = LedgerEntry(
-            type=MovementType.RETURN,
-            product=row.order_line.product,
-            location=row.location,
-            quantity=row.quantity,
-            reference_type=ReferenceType.RMA,
-            reference_id=str(record.public_id),
-            note=f"returned from order {order.number}",
-        )
-        ledger.post(session, entry, actor=label)
+    for row in rows:
+        _book(session, order, record, row, label)
     for product, warehouse_id in {
         (r.order_line.product, r.location.warehouse_id) for r in restocked if r.location
     }:
         orders.allocate_backorders(session, product, warehouse_id, actor)
+
+
+def _book(
+    session: Session, order: SalesOrder, record: SalesReturn, row: ReturnLine, actor: str | None
+) -> None:
+    """The RETURN row of one line, and for SCRAP the write-off that follows it."""
+    assert row.location is not None
+    entry = LedgerEntry(
+        type=MovementType.RETURN,
+        product=row.order_line.product,
+        location=row.location,
+        quantity=row.quantity,
+        reference_type=ReferenceType.RMA,
+        reference_id=str(record.public_id),
+        note=f"returned from order {order.number}",
+        correlation_id=uuid.uuid4(),
+    )
+    ledger.post(session, entry, actor=actor)
+    if row.disposition == Disposition.SCRAP:
+        scrap = replace(
+            entry,
+            type=MovementType.ADJUST,
+            quantity=-row.quantity,
+            reason_code=ReasonCode.SCRAP,
+            note=f"scrapped on return from order {order.number}",
+        )
+        ledger.post(session, scrap, actor=actor)

@@ -13,6 +13,7 @@ from stockroom.api.schemas.common import (
     Money,
     Name,
     NonNegativeQuantity,
+    PlainDecimal,
     Text,
 )
 from stockroom.domain.barcodes import barcode_problem
@@ -28,7 +29,7 @@ UnitCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z][A-Za-z0-9]{0,15}$"),
 ]
-Dimension = Annotated[Decimal, Field(ge=0, le=Decimal("999999999"), decimal_places=3)]
+Dimension = Annotated[Decimal, Field(ge=0, le=Decimal("999999999"), decimal_places=3), PlainDecimal]
 LeadTime = Annotated[int, Field(ge=0, le=3650)]
 
 

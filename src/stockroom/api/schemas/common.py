@@ -1,5 +1,6 @@
 """Shared field types and the page envelope of list replies."""
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlencode
@@ -7,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -21,6 +23,29 @@ T = TypeVar("T")
 
 _DECIMAL_HELP = 'Exact decimal; send a JSON number or a decimal string such as "2.5".'
 
+# What a decimal string may look like: ASCII digits, an optional minus and fraction. No
+# exponent, spaces, underscores, signs "+" or non-ASCII digits, all of which Python's
+# Decimal() would read (so "1_000" booked 1000 and Arabic-Indic digits booked 12).
+PLAIN_DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+_PLAIN_DECIMAL = re.compile(PLAIN_DECIMAL_PATTERN)
+
+
+def _plain_decimal(value: Any) -> Any:
+    """Let through JSON numbers and plain decimal strings only; refuse booleans (an int
+    subclass in Python) and every looser spelling before Pydantic's lenient parsing."""
+    if isinstance(value, bool):
+        raise ValueError("a number is required, not a boolean")
+    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
+        raise ValueError('a decimal needs plain digits, such as 12 or "-2.5"')
+    return value
+
+
+# Every quantity and money field ends with this one check. It goes after the Field
+# constraints, so Pydantic still publishes them as JSON Schema: the Decimal bound becomes
+# the number branch's "maximum" (as a JSON number; MAX_QUANTITY has 15 significant digits,
+# so it renders exactly). api/openapi.py gives the string branch this pattern.
+PlainDecimal = BeforeValidator(_plain_decimal)
+
 # Quantities are exact decimals; they go out as strings ("2.5") so no client rounds them.
 DecimalOut = Annotated[Decimal, PlainSerializer(format_quantity, return_type=str, when_used="json")]
 PositiveQuantity = Annotated[
@@ -31,6 +56,7 @@ PositiveQuantity = Annotated[
         decimal_places=MAX_DECIMALS,
         description=f"Positive amount in the product's unit. {_DECIMAL_HELP}",
     ),
+    PlainDecimal,
 ]
 NonNegativeQuantity = Annotated[
     Decimal,
@@ -40,6 +66,7 @@ NonNegativeQuantity = Annotated[
         decimal_places=MAX_DECIMALS,
         description=f"Zero or more. {_DECIMAL_HELP}",
     ),
+    PlainDecimal,
 ]
 SignedQuantity = Annotated[
     Decimal,
@@ -49,10 +76,12 @@ SignedQuantity = Annotated[
         decimal_places=MAX_DECIMALS,
         description=f"Signed change, not zero. {_DECIMAL_HELP}",
     ),
+    PlainDecimal,
 ]
 Money = Annotated[
     Decimal,
     Field(ge=0, le=Decimal("9999999999.9999"), decimal_places=4, description=_DECIMAL_HELP),
+    PlainDecimal,
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -225,7 +225,9 @@ class ReturnLineIn(Input):
     quantity: PositiveQuantity
     disposition: Disposition
     location: LocationRef | None = Field(
-        default=None, description="Where RESTOCK puts the goods (only for RESTOCK)"
+        default=None,
+        description="Where RESTOCK puts the goods (required); for QUARANTINE and SCRAP a "
+        "QUARANTINE location of the order's warehouse (default: its first, or one made)",
     )
 
 
@@ -248,7 +250,10 @@ class ReturnLineRead(BaseModel):
     sku: str
     quantity: DecimalOut
     disposition: Disposition
-    location: str | None = Field(description="WAREHOUSE/LOCATION, for RESTOCK")
+    location: str | None = Field(
+        description="WAREHOUSE/LOCATION the goods went to (none on lines recorded before "
+        "quarantine and scrap were booked as stock)"
+    )
 
     @classmethod
     def of(cls, r: "ReturnLine") -> Self:

@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from fastapi import Request
@@ -22,12 +21,13 @@ from stockroom.api.schemas.common import (
     links,
 )
 from stockroom.domain import operations as ops
-from stockroom.domain.movements import MovementType, ReasonCode, ReferenceType
-from stockroom.services.inventory import Availability
+from stockroom.domain.availability import Breakdown
+from stockroom.domain.movements import LocationType, MovementType, ReasonCode, ReferenceType
+from stockroom.services.inventory import Availability, BalanceView
 from stockroom.services.movements import FeedPage
 
 if TYPE_CHECKING:
-    from stockroom.db.models import StockBalance, StockMovement
+    from stockroom.db.models import StockMovement
 
 
 LocationRef = Annotated[
@@ -192,19 +192,22 @@ class BalanceRead(BaseModel):
     unit: str
     location_id: uuid.UUID
     location: str
+    location_type: LocationType
     warehouse: str
     on_hand: DecimalOut
     reserved: DecimalOut
-    available: DecimalOut
+    available: DecimalOut = Field(
+        description="What can be promised from this balance: 0 at an unsellable location "
+        "(transit, shipping, quarantine, deactivated, or in a closed warehouse)"
+    )
     reorder_point: DecimalOut
     version: int
     last_moved_at: datetime | None
     last_counted_at: datetime | None
 
     @classmethod
-    def of(cls, b: "StockBalance", overdue: Decimal = Decimal(0)) -> Self:
-        """``overdue``: still in ``reserved`` but past expiry, so no longer held."""
-        reserved = b.reserved - overdue
+    def of(cls, view: BalanceView) -> Self:
+        b = view.balance
         return cls(
             product_id=b.product.public_id,
             sku=b.product.sku,
@@ -212,10 +215,11 @@ class BalanceRead(BaseModel):
             unit=b.product.unit.code,
             location_id=b.location.public_id,
             location=f"{b.warehouse.code}/{b.location.code}",
+            location_type=LocationType(b.location.type),
             warehouse=b.warehouse.code,
             on_hand=b.on_hand,
-            reserved=reserved,
-            available=b.on_hand - reserved,
+            reserved=view.reserved,
+            available=view.available,
             reorder_point=b.product.reorder_point,
             version=b.version,
             last_moved_at=b.last_moved_at,
@@ -224,16 +228,33 @@ class BalanceRead(BaseModel):
 
 
 class Quantities(BaseModel):
+    """on_hand = reserved + available + in_transit + staged + quarantined + on_hold."""
+
     on_hand: DecimalOut
     reserved: DecimalOut
-    available: DecimalOut
+    available: DecimalOut = Field(description="Free at sellable locations: can be promised")
+    in_transit: DecimalOut = Field(description="Free stock at TRANSIT locations")
+    staged: DecimalOut = Field(description="Free stock at SHIPPING locations")
+    quarantined: DecimalOut = Field(description="Free stock at QUARANTINE locations")
+    on_hold: DecimalOut = Field(
+        description="Free stock at deactivated locations or in closed warehouses"
+    )
+
+    @classmethod
+    def of(cls, figures: Breakdown) -> Self:
+        return cls(
+            on_hand=figures.on_hand,
+            reserved=figures.reserved,
+            available=figures.available,
+            in_transit=figures.in_transit,
+            staged=figures.staged,
+            quarantined=figures.quarantined,
+            on_hold=figures.on_hold,
+        )
 
 
-class WarehouseQuantities(BaseModel):
+class WarehouseQuantities(Quantities):
     warehouse: str
-    on_hand: DecimalOut
-    reserved: DecimalOut
-    available: DecimalOut
 
 
 class AvailabilityRead(BaseModel):
@@ -251,14 +272,11 @@ class AvailabilityRead(BaseModel):
             unit=a.product.unit.code,
             warehouses=[
                 WarehouseQuantities(
-                    warehouse=w.warehouse.code,
-                    on_hand=w.on_hand,
-                    reserved=w.reserved,
-                    available=w.available,
+                    warehouse=w.warehouse.code, **Quantities.of(w.figures).model_dump()
                 )
                 for w in a.warehouses
             ],
-            total=Quantities(on_hand=a.on_hand, reserved=a.reserved, available=a.available),
+            total=Quantities.of(a.total),
         )
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from stockroom.api.schemas.common import DecimalOut, Input, Name, Text
+from stockroom.api.schemas.common import DecimalOut, Input, Name, PlainDecimal, Text
 from stockroom.domain.catalog import CODE_PATTERN, WAREHOUSE_CODE_PATTERN
 from stockroom.domain.movements import LocationType
 
@@ -25,7 +25,9 @@ LocationCode = Annotated[
 AddressPart = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9]{1,16}$")
 ]
-Capacity = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999"), decimal_places=3)]
+Capacity = Annotated[
+    Decimal, Field(ge=0, le=Decimal("999999999999"), decimal_places=3), PlainDecimal
+]
 TimeZone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 
 

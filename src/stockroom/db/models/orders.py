@@ -153,13 +153,15 @@ class SalesReturn(PublicId, Base):
 
 
 class ReturnLine(Base):
-    """RESTOCK lines name the location the goods went back to; the others have none."""
+    """Every line names the location the goods went to: RESTOCK a sellable one, QUARANTINE
+    and SCRAP a QUARANTINE location. Lines recorded before revision 0007 booked quarantined
+    and scrapped goods nowhere and have no location; the constraint keeps them valid."""
 
     __tablename__ = "return_lines"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint(
-            "(disposition = 'RESTOCK') = (location_id IS NOT NULL)", name="restock_has_location"
+            "disposition <> 'RESTOCK' OR location_id IS NOT NULL", name="restock_has_location"
         ),
     )
 

@@ -1,12 +1,23 @@
 """Catalog lookups: products, categories, units."""
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from stockroom.db.models import Category, Product, Unit
+from stockroom.db.models import (
+    Category,
+    Location,
+    Product,
+    ReservationAllocation,
+    SalesOrder,
+    SalesOrderLine,
+    StockBalance,
+    Unit,
+    Warehouse,
+)
 
 
 def products_query() -> Select[Product]:
@@ -68,3 +79,42 @@ def category_subtree_ids(category_id: int) -> Select[int]:
     children = select(Category.id).join(tree, Category.parent_id == tree.c.id)
     tree = tree.union_all(children)
     return select(tree.c.id)
+
+
+# Orders in these states hold no quantity any more.
+_CLOSED_ORDERS = ("COMPLETED", "CANCELLED")
+
+
+def quantities_in_play(session: Session, product_id: int) -> list[tuple[str, Decimal]]:
+    """(what, quantity) of every non-zero figure of the product that must stay expressible
+    in its unit: balances, open reservation allocations, lines of open orders."""
+    label = Warehouse.code + "/" + Location.code
+    balances = (
+        select(label, StockBalance.on_hand, StockBalance.reserved)
+        .join(Location, Location.id == StockBalance.location_id)
+        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
+        .where(StockBalance.product_id == product_id)
+    )
+    found: list[tuple[str, Decimal]] = []
+    for where, on_hand, reserved in session.execute(balances):
+        found += [(f"on_hand at {where}", on_hand), (f"reserved at {where}", reserved)]
+    allocations = select(ReservationAllocation.id, ReservationAllocation.open).where(
+        ReservationAllocation.product_id == product_id, ReservationAllocation.status == "ACTIVE"
+    )
+    found += [(f"reservation allocation {i}", q) for i, q in session.execute(allocations)]
+    lines = (
+        select(SalesOrder.number, SalesOrderLine.line_no, *_LINE_FIGURES)
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+        .where(SalesOrderLine.product_id == product_id, SalesOrder.status.not_in(_CLOSED_ORDERS))
+    )
+    for number, line_no, *figures in session.execute(lines):
+        found += [(f"order {number} line {line_no}", q) for q in figures]
+    return [(what, q) for what, q in found if q]
+
+
+_LINE_FIGURES = (
+    SalesOrderLine.ordered,
+    SalesOrderLine.allocated,
+    SalesOrderLine.shipped,
+    SalesOrderLine.returned,
+)

@@ -3,9 +3,10 @@
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session, joinedload
 
+from stockroom.db.aggregates import quantity_sum
 from stockroom.db.models import (
     Location,
     Product,
@@ -14,6 +15,8 @@ from stockroom.db.models import (
     StockMovement,
     Warehouse,
 )
+from stockroom.db.types import Quantity
+from stockroom.domain.availability import SELLABLE_TYPES
 
 
 def balances_query() -> Select[StockBalance]:
@@ -30,35 +33,60 @@ def balances_query() -> Select[StockBalance]:
     )
 
 
+def sellable() -> ColumnElement[bool]:
+    """``domain.availability.is_sellable`` in SQL (needs Location and Warehouse joined)."""
+    return and_(
+        Location.type.in_(sorted(SELLABLE_TYPES)),
+        Location.is_active.is_(True),
+        Warehouse.is_active.is_(True),
+    )
+
+
+def promisable() -> ColumnElement[Decimal]:
+    """What a balance can promise: its available stock at a sellable place, else nothing."""
+    return case((sellable(), StockBalance.available), else_=literal(Decimal(0), Quantity))
+
+
 def product_warehouse_available() -> Any:
-    """Available per product and warehouse, as a subquery (for "below reorder point")."""
+    """Available to promise per product and warehouse, as a subquery ("below reorder point")."""
     return (
         select(
             StockBalance.product_id,
             StockBalance.warehouse_id,
-            func.sum(StockBalance.available).label("available"),
+            quantity_sum(promisable()).label("available"),
         )
+        .join(Location, Location.id == StockBalance.location_id)
+        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
         .group_by(StockBalance.product_id, StockBalance.warehouse_id)
         .subquery()
     )
 
 
-def availability_by_warehouse(
+# A kind of place for availability: (warehouse, location type, location active).
+PlaceKind = tuple[int, str, bool]
+
+
+def availability_by_place_kind(
     session: Session, product_id: int, warehouse_id: int | None
-) -> list[tuple[Warehouse, Decimal, Decimal]]:
-    """(warehouse, on_hand, reserved) per warehouse holding a balance of the product."""
+) -> list[tuple[Warehouse, str, bool, Decimal, Decimal]]:
+    """(warehouse, location type, location active, on_hand, reserved) of the product."""
     stmt = (
-        select(Warehouse, func.sum(StockBalance.on_hand), func.sum(StockBalance.reserved))
+        select(
+            Warehouse,
+            Location.type,
+            Location.is_active,
+            quantity_sum(StockBalance.on_hand),
+            quantity_sum(StockBalance.reserved),
+        )
         .join(StockBalance, StockBalance.warehouse_id == Warehouse.id)
+        .join(Location, Location.id == StockBalance.location_id)
         .where(StockBalance.product_id == product_id)
-        .group_by(Warehouse.id)
+        .group_by(Warehouse.id, Location.type, Location.is_active)
         .order_by(Warehouse.code)
     )
     if warehouse_id is not None:
         stmt = stmt.where(Warehouse.id == warehouse_id)
-    return [
-        (w, Decimal(on_hand), Decimal(reserved)) for w, on_hand, reserved in session.execute(stmt)
-    ]
+    return [(w, kind, active, oh, rs) for w, kind, active, oh, rs in session.execute(stmt)]
 
 
 def ledger_mismatches(session: Session) -> list[tuple[str, int, int, Decimal, Decimal]]:
@@ -90,7 +118,7 @@ def _sums(keys: tuple[Any, Any], value: Any, *where: Any) -> Any:
         select(
             keys[0].label("product_id"),
             keys[1].label("location_id"),
-            func.sum(value).label("total"),
+            quantity_sum(value).label("total"),
         )
         .where(*where)
         .group_by(*keys)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from stockroom.db.aggregates import quantity_sum
 from stockroom.db.models import (
     Customer,
     Location,
@@ -162,7 +163,7 @@ def returns_of(session: Session, order_id: int, return_id: int | None = None) ->
 def order_line_mismatches(session: Session) -> list[tuple[str, str, int, Decimal, Decimal]]:
     """Order lines whose ``allocated`` differs from what their reservations hold:
     (sku, order number, line number, allocated, held)."""
-    held = func.coalesce(func.sum(ReservationAllocation.open), 0)
+    held = func.coalesce(quantity_sum(ReservationAllocation.open), 0)
     stmt = (
         select(
             Product.sku, SalesOrder.number, SalesOrderLine.line_no, SalesOrderLine.allocated, held

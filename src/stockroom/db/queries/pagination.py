@@ -3,6 +3,11 @@
 A cursor is the sort-key values of the last row handed out, so the next page starts
 exactly after it even while rows are being inserted, and deep pages cost the same as
 the first one (no OFFSET scan).
+
+Sort columns may be empty (a reservation without expiry, a customer without e-mail). A
+NULL sorts as if it were larger than every value, on both databases, which order NULLs
+differently by default: ``NULLS LAST`` ascending, ``NULLS FIRST`` descending. A cursor
+carries it as JSON null and ``_after`` compares with it by the same rule.
 """
 
 import base64
@@ -15,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from stockroom.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, InvalidListRequest, Page
@@ -62,7 +67,9 @@ def paginate(
     keys = [*sort, SortKey("id", id_column, sort[-1].descending if sort else False)]
     if cursor:
         stmt = stmt.where(_after(keys, _decode(cursor, keys)))
-    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
+    order = [
+        k.column.desc().nulls_first() if k.descending else k.column.asc().nulls_last() for k in keys
+    ]
     stmt = stmt.order_by(*order).limit(limit + 1)
     for key in keys:
         stmt = stmt.add_columns(key.column)
@@ -77,10 +84,23 @@ def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool
     """Rows strictly after ``values`` in the (mixed-direction) order of ``keys``."""
     clauses = []
     for i, key in enumerate(keys):
-        same_before = [keys[j].column == values[j] for j in range(i)]
-        beyond = key.column < values[i] if key.descending else key.column > values[i]
-        clauses.append(and_(*same_before, beyond))
+        same_before = [_same(keys[j].column, values[j]) for j in range(i)]
+        clauses.append(and_(*same_before, _beyond(key, values[i])))
     return or_(*clauses)
+
+
+def _same(column: Sortable, value: Any) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
+def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
+    """Rows after ``value`` in this key alone, NULL counting as the largest value."""
+    column = key.column
+    if key.descending:
+        return column.is_not(None) if value is None else column < value
+    if value is None:
+        return false()  # nothing sorts after NULL when ascending
+    return or_(column > value, column.is_(None))
 
 
 def _json_value(value: Any) -> Any:
@@ -102,7 +122,7 @@ def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError("cursor does not match the sort order")
-        return [_typed(v, k) for v, k in zip(values, keys, strict=True)]
+        return [_typed_or_null(v, k) for v, k in zip(values, keys, strict=True)]
     except (ValueError, TypeError, ArithmeticError, binascii.Error) as exc:
         raise InvalidListRequest(
             "invalid cursor: pass next_cursor from the previous page, with the same sort"
@@ -112,6 +132,18 @@ def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
 # The widest integer column (BIGINT); a larger id in a cursor is forged and would make the
 # database driver fail rather than match nothing.
 INT64 = range(-(2**63), 2**63)
+
+
+def _typed_or_null(value: Any, key: SortKey) -> Any:
+    """Null only where the column may be empty: a null id or SKU is a forged cursor."""
+    if value is None and _nullable(key.column):
+        return None
+    return _typed(value, key)
+
+
+def _nullable(column: Sortable) -> bool:
+    # A mapped attribute's column says so; computed sort expressions are never NULL here.
+    return bool(getattr(getattr(column, "expression", column), "nullable", False))
 
 
 def _typed(value: Any, key: SortKey) -> Any:

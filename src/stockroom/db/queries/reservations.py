@@ -1,13 +1,14 @@
 """Reservation statements: the expiry queues, overdue allocations, and the lists."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
+from stockroom.db.aggregates import quantity_sum
 from stockroom.db.models import (
     Location,
     Product,
@@ -60,7 +61,7 @@ def overdue_open(
         select(
             ReservationAllocation.product_id,
             ReservationAllocation.location_id,
-            func.sum(ReservationAllocation.open),
+            quantity_sum(ReservationAllocation.open),
         )
         .where(
             tuple_(ReservationAllocation.product_id, ReservationAllocation.location_id).in_(wanted),
@@ -71,13 +72,18 @@ def overdue_open(
     return {(p, loc): Decimal(total) for p, loc, total in session.execute(stmt)}
 
 
-def overdue_by_warehouse(session: Session, product_id: int, now: datetime) -> dict[int, Decimal]:
+def overdue_by_place_kind(
+    session: Session, product_id: int, now: datetime
+) -> dict[tuple[int, str, bool], Decimal]:
+    """Overdue but still reserved, per (warehouse, location type, location active)."""
+    kind = (ReservationAllocation.warehouse_id, Location.type, Location.is_active)
     stmt = (
-        select(ReservationAllocation.warehouse_id, func.sum(ReservationAllocation.open))
+        select(*kind, quantity_sum(ReservationAllocation.open))
+        .join(Location, Location.id == ReservationAllocation.location_id)
         .where(ReservationAllocation.product_id == product_id, *_overdue(now))
-        .group_by(ReservationAllocation.warehouse_id)
+        .group_by(*kind)
     )
-    return {warehouse_id: Decimal(total) for warehouse_id, total in session.execute(stmt)}
+    return {(w, t, a): Decimal(total) for w, t, a, total in session.execute(stmt)}
 
 
 def claim_due(session: Session, now: datetime, limit: int) -> list[Reservation]:
@@ -125,9 +131,14 @@ def active_allocations(session: Session, reservation_ids: list[int]) -> list[Res
 
 
 def candidate_balances(
-    session: Session, product_id: int, warehouse_id: int, location_id: int | None
+    session: Session,
+    product_id: int,
+    warehouse_id: int,
+    location_id: int | None,
+    sellable_types: Collection[str],
 ) -> list[tuple[StockBalance, Location]]:
-    """The product's balances in the warehouse that hold anything, at active locations."""
+    """The product's balances in the warehouse that hold anything at active locations of
+    the sellable types (``domain.availability``): the only stock a reservation may take."""
     stmt = (
         select(StockBalance, Location)
         .join(Location, Location.id == StockBalance.location_id)
@@ -136,6 +147,7 @@ def candidate_balances(
             StockBalance.warehouse_id == warehouse_id,
             StockBalance.on_hand > 0,
             Location.is_active.is_(True),
+            Location.type.in_(sorted(sellable_types)),
         )
         .options(joinedload(Location.warehouse))
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import StockBalance
 from stockroom.db.types import Quantity
+from stockroom.domain.quantities import MAX_QUANTITY
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ def change_balance(
     SELECT ... FOR UPDATE round trip. For a shipment it reads ``on_hand - qty >= reserved``,
     for a reservation ``on_hand >= reserved + qty``. ``expect_version`` adds a
     compare-and-set (a count books the difference to what it saw, and nothing else).
+    The guard also keeps on-hand at or below ``MAX_QUANTITY``, so no balance can outgrow
+    its column (SQLite's 64-bit integer would overflow into a 500 instead).
     """
     amount = literal(delta, Quantity)
     promised = literal(reserved_delta, Quantity)
@@ -47,6 +50,7 @@ def change_balance(
         StockBalance.product_id == product_id,
         StockBalance.location_id == location_id,
         StockBalance.on_hand + amount >= StockBalance.reserved + promised,
+        StockBalance.on_hand + amount <= literal(MAX_QUANTITY, Quantity),
     ]
     values: dict[str, object] = {
         "on_hand": StockBalance.on_hand + amount,

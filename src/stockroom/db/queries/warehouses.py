@@ -31,3 +31,20 @@ def location_by_codes(session: Session, warehouse_code: str, code: str) -> Locat
         Warehouse.code == warehouse_code.upper(), Location.code == code.upper()
     )
     return session.scalars(stmt).one_or_none()
+
+
+def first_active_location_of_type(
+    session: Session, warehouse_id: int, location_type: str
+) -> Location | None:
+    """The warehouse's first (by code) active location of this type."""
+    stmt = (
+        locations_query()
+        .where(
+            Location.warehouse_id == warehouse_id,
+            Location.type == location_type,
+            Location.is_active.is_(True),
+        )
+        .order_by(Location.code)
+        .limit(1)
+    )
+    return session.scalars(stmt).first()

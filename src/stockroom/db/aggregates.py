@@ -1,0 +1,56 @@
+"""Exact sums of quantities on both databases.
+
+PostgreSQL sums NUMERIC exactly and without overflow. SQLite's ``sum()`` over the integer
+thousandths of ``Fixed`` raises "integer overflow" once a total passes 2**63 (about 9.2e15
+units), which would turn every availability read of a big SKU into a 500, for good. So on
+SQLite ``quantity_sum`` is ``exact_sum``, an aggregate registered on every connection
+(``db/engine.py``) that adds Python integers, which never overflow.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from stockroom.db.types import Quantity
+
+EXACT_SUM = "exact_sum"
+# SQLite's INTEGER range: a larger total leaves the aggregate as decimal text (still exact;
+# compared with a column it is read as a number through the column's affinity).
+_INT64 = 2**63 - 1
+
+
+class ExactSum:
+    """The SQLite aggregate behind ``quantity_sum``: NULL for no rows, like ``sum()``."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.total = (self.total or 0) + int(value)
+
+    def finalize(self) -> int | str | None:
+        if self.total is None or abs(self.total) <= _INT64:
+            return self.total
+        return str(self.total)
+
+
+class quantity_sum(FunctionElement[Decimal]):
+    """``SUM`` of a quantity column that cannot overflow, on either database."""
+
+    type = Quantity
+    inherit_cache = True
+    name = "quantity_sum"
+
+
+@compiles(quantity_sum)
+def _sum(element: quantity_sum, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"sum({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(quantity_sum, "sqlite")
+def _exact_sum(element: quantity_sum, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{EXACT_SUM}({compiler.process(element.clauses, **kw)})"

@@ -1,0 +1,50 @@
+"""Issue 9, defect 6: a product's unit may not change while its stock, reservations or
+open order lines could not be expressed in the new unit."""
+
+from fastapi.testclient import TestClient
+
+from stockroom.db.engine import Database
+
+API = "/api/v1"
+
+
+def receive(client: TestClient, quantity: str) -> None:
+    body = {"sku": "COFFEE", "location": "MAIN/A-01", "quantity": quantity}
+    assert client.post(f"{API}/movements/receive", json=body).status_code == 201
+
+
+def change_unit(client: TestClient, unit: str) -> object:
+    version = client.get(f"{API}/products/COFFEE").json()["version"]
+    return client.patch(f"{API}/products/COFFEE", json={"unit": unit, "version": version})
+
+
+def test_fractional_stock_blocks_a_change_to_whole_pieces(
+    client: TestClient, world: Database
+) -> None:
+    receive(client, "1.5")
+    refused = change_unit(client, "pcs")
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["code"] == "unit_change_refused"
+    assert {"what": "on_hand at MAIN/A-01", "quantity": "1.5"} in problem["quantities"]
+    assert client.get(f"{API}/products/COFFEE").json()["unit"] == "kg"
+
+
+def test_a_fractional_reservation_blocks_it_too(client: TestClient, world: Database) -> None:
+    receive(client, "2")
+    reserve = {
+        "reference": "R-1",
+        "lines": [{"sku": "COFFEE", "warehouse": "MAIN", "quantity": "0.25"}],
+    }
+    assert client.post(f"{API}/reservations", json=reserve).status_code == 201
+    refused = change_unit(client, "pcs")
+    assert refused.status_code == 409, refused.text
+    whats = {q["what"] for q in refused.json()["quantities"]}
+    assert "reserved at MAIN/A-01" in whats
+
+
+def test_whole_quantities_may_change_unit(client: TestClient, world: Database) -> None:
+    receive(client, "2")
+    changed = change_unit(client, "pcs")
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["unit"] == "pcs"
