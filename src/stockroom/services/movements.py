@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import Session
 
 from stockroom.db.models import StockMovement
@@ -45,35 +45,42 @@ def list_movements(
     limit: int,
     actor: Actor | None = None,
 ) -> Page[StockMovement]:
-    stmt = _movements_query().where(within_scope(StockMovement.warehouse_id, actor))
-    if filters.sku:
-        product = references.product_by_sku(session, filters.sku)
-        stmt = stmt.where(StockMovement.product_id == product.id)
-    if filters.product_id:
-        product = references.product_by_id(session, filters.product_id)
-        stmt = stmt.where(StockMovement.product_id == product.id)
-    if filters.location:
-        location = references.location(session, filters.location, actor)
-        stmt = stmt.where(StockMovement.location_id == location.id)
-    if filters.warehouse:
-        stmt = stmt.where(
-            StockMovement.warehouse_id == get_warehouse(session, filters.warehouse, actor).id
-        )
-    if filters.type:
-        stmt = stmt.where(StockMovement.type == filters.type)
-    if filters.reference_type:
-        stmt = stmt.where(StockMovement.reference_type == filters.reference_type)
-    if filters.reference_id:
-        stmt = stmt.where(StockMovement.reference_id == filters.reference_id)
-    if filters.correlation_id:
-        stmt = stmt.where(StockMovement.correlation_id == filters.correlation_id)
-    if filters.since:
-        stmt = stmt.where(StockMovement.created_at >= filters.since)
-    if filters.until:
-        stmt = stmt.where(StockMovement.created_at < filters.until)
+    stmt = _movements_query().where(
+        within_scope(StockMovement.warehouse_id, actor),
+        *_named(session, filters, actor),
+        *feed_queries.movement_filters(
+            type=filters.type,
+            reference_type=filters.reference_type,
+            reference_id=filters.reference_id,
+            correlation_id=filters.correlation_id,
+            since=filters.since,
+            until=filters.until,
+        ),
+    )
     # Newest first by default: the ledger is read like a statement.
     keys = parse_sort(sort, MOVEMENT_SORTS, "-created_at")
     return paginate(session, stmt, keys, StockMovement.id, cursor, limit)
+
+
+def _named(
+    session: Session, filters: MovementFilter, actor: Actor | None
+) -> list[ColumnElement[bool]]:
+    """The filters that name a product, location or warehouse: each must exist (and lie in
+    the actor's scope), or the list is a 404 like any unknown name."""
+    found: list[ColumnElement[bool]] = []
+    if filters.sku:
+        product = references.product_by_sku(session, filters.sku)
+        found.append(StockMovement.product_id == product.id)
+    if filters.product_id:
+        product = references.product_by_id(session, filters.product_id)
+        found.append(StockMovement.product_id == product.id)
+    if filters.location:
+        location = references.location(session, filters.location, actor)
+        found.append(StockMovement.location_id == location.id)
+    if filters.warehouse:
+        warehouse = get_warehouse(session, filters.warehouse, actor)
+        found.append(StockMovement.warehouse_id == warehouse.id)
+    return found
 
 
 def get_movement(

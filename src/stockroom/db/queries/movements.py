@@ -20,9 +20,11 @@ final when read, so a later snapshot can only see more of what lies up to it, ne
 import base64
 import binascii
 import json
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, Text, cast, func, select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Select, Text, cast, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from stockroom.db.models import Location, Product, StockMovement
@@ -93,6 +95,31 @@ def movements_between(
         stmt = stmt.where(StockMovement.product_id == where.product_id)
     stmt = stmt.order_by(StockMovement.tx_id, StockMovement.id).limit(limit)
     return list(session.scalars(stmt))
+
+
+def movement_filters(
+    *,
+    type: str | None = None,
+    reference_type: str | None = None,
+    reference_id: str | None = None,
+    correlation_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[ColumnElement[bool]]:
+    """The ledger's plain filters, each only when given: equal fields and a time range
+    (``since`` inclusive, ``until`` exclusive)."""
+    equal = (
+        (StockMovement.type, type),
+        (StockMovement.reference_type, reference_type),
+        (StockMovement.reference_id, reference_id),
+        (StockMovement.correlation_id, correlation_id),
+    )
+    found: list[ColumnElement[bool]] = [column == value for column, value in equal if value]
+    if since:
+        found.append(StockMovement.created_at >= since)
+    if until:
+        found.append(StockMovement.created_at < until)
+    return found
 
 
 def position_of(movement: StockMovement) -> FeedPosition:
