@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from stockroom.db.models import Category
 from stockroom.db.queries.warehouses import warehouse_by_code
 from stockroom.domain.barcodes import gtin_check_digit
+from stockroom.domain.catalog import location_path
 from stockroom.domain.movements import LocationType, ReasonCode, ReferenceType
 from stockroom.domain.operations import (
     Adjust,
@@ -179,7 +180,7 @@ Levels = dict[tuple[str, str], Decimal]
 
 def _apply(session: Session, op: StockOperation, levels: Levels) -> None:
     for movement in stock.apply(session, op):
-        place = f"{movement.warehouse.code}/{movement.location.code}"
+        place = location_path(movement.warehouse.code, movement.location.code)
         levels[movement.product.sku, place] = movement.on_hand_after
 
 

@@ -90,7 +90,7 @@ def get_balance(
     )
     balance = session.scalars(stmt).one_or_none()
     if balance is None:
-        raise NotFound("balance", f"{product.sku} at {location.warehouse.code}/{location.code}")
+        raise NotFound("balance", f"{product.sku} at {references.location_label(location)}")
     return balance
 
 

@@ -34,6 +34,7 @@ from stockroom.domain.errors import (
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.quantities import MAX_QUANTITY, format_quantity
 from stockroom.domain.reservations import ReservationStatus
+from stockroom.services.references import location_label
 
 
 @dataclass(frozen=True)
@@ -232,11 +233,6 @@ def _record(
     session.flush()
     session.add_all(_events(movement, state))
     return movement
-
-
-def location_label(location: Location) -> str:
-    """``WAREHOUSE/LOCATION``: how people and the API name a location."""
-    return f"{location.warehouse.code}/{location.code}"
 
 
 def _events(movement: StockMovement, state: queries.BalanceState) -> list[OutboxEvent]:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from stockroom.db.models import Location, Product
 from stockroom.db.queries import catalog, warehouses
 from stockroom.domain.access import Actor, require_visible
+from stockroom.domain.catalog import location_path, split_location_path
 from stockroom.domain.errors import NotFound
 
 
@@ -42,10 +43,15 @@ def location(session: Session, ref: str, actor: Actor | None = None) -> Location
     try:
         found = warehouses.location_by_public_id(session, uuid.UUID(ref))
     except ValueError:
-        warehouse_code, _, code = ref.partition("/")
-        if code:
-            found = warehouses.location_by_codes(session, warehouse_code, code)
+        codes = split_location_path(ref)
+        if codes is not None:
+            found = warehouses.location_by_codes(session, *codes)
     if found is None:
         raise NotFound("location", ref)
     require_visible(actor, found.warehouse_id, "location", ref)
     return found
+
+
+def location_label(location: Location) -> str:
+    """``WAREHOUSE/LOCATION`` of a location loaded with its warehouse."""
+    return location_path(location.warehouse.code, location.code)

@@ -168,7 +168,9 @@ def _plan(
             )
         got = sum((taken for _, taken in plan), Decimal(0))
         if got < line.quantity:
-            where = ledger.location_label(line.location) if line.location else line.warehouse.code
+            where = (
+                references.location_label(line.location) if line.location else line.warehouse.code
+            )
             shortages.append(Shortage(line.product.sku, where, line.quantity, got))
         plans.append([(by_id[location_id], taken) for location_id, taken in plan])
     return plans, shortages

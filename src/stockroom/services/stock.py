@@ -69,7 +69,7 @@ def _check_inbound(product: Product, location: Location) -> None:
     if not product.is_active:
         raise RuleViolation(f"product {product.sku} is deactivated; reactivate it first")
     if not location.is_active or not location.warehouse.is_active:
-        where = ledger.location_label(location)
+        where = references.location_label(location)
         raise RuleViolation(f"location {where} is deactivated; it takes no new stock")
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from stockroom.db.models import Location, Product, Warehouse
 from stockroom.db.queries.inventory import ledger_mismatches
 from stockroom.db.queries.orders import order_line_mismatches
+from stockroom.domain.catalog import location_path
 from stockroom.domain.quantities import format_quantity
 
 
@@ -53,7 +54,7 @@ def _balance_mismatches(session: Session) -> list[Mismatch]:
     skus = select(Product.id, Product.sku).where(Product.id.in_(product_ids))
     names: dict[int, str] = dict(session.execute(skus).all())
     places = {
-        loc_id: f"{wh}/{code}"
+        loc_id: location_path(wh, code)
         for loc_id, wh, code in session.execute(
             select(Location.id, Warehouse.code, Location.code)
             .join(Warehouse, Location.warehouse_id == Warehouse.id)

@@ -12,7 +12,7 @@ from stockroom.db.queries import warehouses as queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.db.queries.scope import within_scope
 from stockroom.domain.access import Actor, require_unscoped, require_visible, require_warehouse
-from stockroom.domain.catalog import location_code
+from stockroom.domain.catalog import location_code, location_path
 from stockroom.domain.errors import Duplicate, NotFound
 from stockroom.services import references
 from stockroom.services.versions import check_version
@@ -122,7 +122,7 @@ def create_location(
     )
     code = code.upper()
     if queries.location_by_codes(session, warehouse.code, code) is not None:
-        raise Duplicate("location", "code", f"{warehouse.code}/{code}")
+        raise Duplicate("location", "code", location_path(warehouse.code, code))
     location = Location(warehouse=warehouse, code=code, **fields)
     session.add(location)
     session.flush()

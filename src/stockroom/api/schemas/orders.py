@@ -20,6 +20,7 @@ from stockroom.api.schemas.common import (
 from stockroom.api.schemas.customers import PostalAddress
 from stockroom.api.schemas.reservations import Channel, WarehouseCode
 from stockroom.api.schemas.stock import LocationRef
+from stockroom.domain.catalog import location_path
 from stockroom.domain.orders import Disposition, OrderStatus
 from stockroom.services import orders, returns
 
@@ -257,7 +258,11 @@ class ReturnLineRead(BaseModel):
 
     @classmethod
     def of(cls, r: "ReturnLine") -> Self:
-        where = None if r.location is None else f"{r.location.warehouse.code}/{r.location.code}"
+        where = (
+            None
+            if r.location is None
+            else location_path(r.location.warehouse.code, r.location.code)
+        )
         return cls(
             line=r.order_line.line_no,
             sku=r.order_line.product.sku,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 from stockroom.api.schemas.catalog import Sku
 from stockroom.api.schemas.common import DecimalOut, Input, Note, PositiveQuantity, ReferenceId
 from stockroom.api.schemas.stock import LocationRef, MovementRead
+from stockroom.domain.catalog import location_path
 from stockroom.domain.errors import Shortage
 from stockroom.domain.reservations import ReservationStatus
 from stockroom.services import reservations
@@ -105,7 +106,7 @@ class AllocationRead(BaseModel):
     def of(cls, a: "ReservationAllocation") -> Self:
         return cls(
             location_id=a.location.public_id,
-            location=f"{a.location.warehouse.code}/{a.location.code}",
+            location=location_path(a.location.warehouse.code, a.location.code),
             quantity=a.quantity,
             open=a.open,
             status=ReservationStatus(a.status),

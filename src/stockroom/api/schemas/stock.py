@@ -22,6 +22,7 @@ from stockroom.api.schemas.common import (
 )
 from stockroom.domain import operations as ops
 from stockroom.domain.availability import Breakdown
+from stockroom.domain.catalog import location_path
 from stockroom.domain.movements import LocationType, MovementType, ReasonCode, ReferenceType
 from stockroom.services.inventory import Availability, BalanceView
 from stockroom.services.movements import FeedPage
@@ -155,7 +156,7 @@ class MovementRead(BaseModel):
             product_id=m.product.public_id,
             sku=m.product.sku,
             location_id=m.location.public_id,
-            location=f"{m.warehouse.code}/{m.location.code}",
+            location=location_path(m.warehouse.code, m.location.code),
             warehouse=m.warehouse.code,
             quantity=m.quantity,
             on_hand_after=m.on_hand_after,
@@ -214,7 +215,7 @@ class BalanceRead(BaseModel):
             name=b.product.name,
             unit=b.product.unit.code,
             location_id=b.location.public_id,
-            location=f"{b.warehouse.code}/{b.location.code}",
+            location=location_path(b.warehouse.code, b.location.code),
             location_type=LocationType(b.location.type),
             warehouse=b.warehouse.code,
             on_hand=b.on_hand,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from stockroom.api.schemas.common import DecimalOut, Input, Name, PlainDecimal, Text
-from stockroom.domain.catalog import CODE_PATTERN, WAREHOUSE_CODE_PATTERN
+from stockroom.domain.catalog import CODE_PATTERN, WAREHOUSE_CODE_PATTERN, location_path
 from stockroom.domain.movements import LocationType
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ class LocationRead(BaseModel):
             id=loc.public_id,
             warehouse=loc.warehouse.code,
             code=loc.code,
-            path=f"{loc.warehouse.code}/{loc.code}",
+            path=location_path(loc.warehouse.code, loc.code),
             aisle=loc.aisle,
             bay=loc.bay,
             level=loc.level,
