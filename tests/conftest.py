@@ -15,6 +15,7 @@ from stockroom.config import Settings
 from stockroom.db.engine import Database, make_engine
 from stockroom.db.migrate import upgrade
 from stockroom.db.models import Base
+from support.db import empty
 from support.postgres import PostgresServer, PostgresServerError, PostgresUnavailable
 
 SEEDED_UNITS = ("pcs", "box", "pack", "pair", "kg", "g", "l", "m")
@@ -80,16 +81,7 @@ def database(settings: Settings) -> Iterator[Database]:
 def db(database: Database) -> Iterator[Database]:
     """The database, emptied after the test (units seeded by the migration stay)."""
     yield database
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "units"]
+    empty(database, [t for t in reversed(Base.metadata.sorted_tables) if t.name != "units"])
     with database.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(
-            text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
-            {"h": "0" * 64},
-        )
         seeded = ", ".join(f"'{code}'" for code in SEEDED_UNITS)
         conn.execute(text(f"DELETE FROM units WHERE code NOT IN ({seeded})"))

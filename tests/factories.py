@@ -29,6 +29,14 @@ def receive(session: Session, sku: str, where: str, quantity: str | int) -> None
     stock.apply(session, Receive(sku, where, Decimal(quantity)))
 
 
+def stocked_with(database: Database, *receipts: tuple[str, str, str | int]) -> None:
+    """Receive each (sku, location, quantity) and commit: the stock a test starts from."""
+    with database.session(write=True) as session:
+        for sku, where, quantity in receipts:
+            receive(session, sku, where, quantity)
+        session.commit()
+
+
 def standard_world(database: Database) -> None:
     """Two warehouses, four locations, a piece product and a weighed one; committed."""
     with database.session(write=True) as session:

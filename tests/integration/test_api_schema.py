@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from factories import receive
+from factories import stocked_with
 from integration.conftest import PASSWORD
 from stockroom.config import Settings
 from stockroom.db.engine import Database
@@ -84,10 +84,7 @@ def api_schema(app: FastAPI, world: Database) -> Any:
 @pytest.fixture
 def existing(world: Database, client: TestClient) -> dict[str, list[Any]]:
     """Stock on hand, and the identifiers that exist, by the name of the field carrying them."""
-    with world.session(write=True) as session:
-        receive(session, "WIDGET", "MAIN/A-01", 100)
-        receive(session, "COFFEE", "EAST/A-01", Decimal("12.5"))
-        session.commit()
+    stocked_with(world, ("WIDGET", "MAIN/A-01", 100), ("COFFEE", "EAST/A-01", Decimal("12.5")))
     category = client.post(f"{API}/categories", json={"name": "Tools"}).json()
     products = [client.get(f"{API}/products/{sku}").json() for sku in ("WIDGET", "COFFEE")]
     locations = client.get(f"{API}/locations").json()["items"]

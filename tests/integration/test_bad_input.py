@@ -17,9 +17,7 @@ from sqlalchemy import func, select
 from stockroom.config import Settings
 from stockroom.db.engine import Database
 from stockroom.db.models import (
-    IdempotencyRecord,
     Location,
-    OutboxEvent,
     Product,
     StockBalance,
     StockMovement,
@@ -27,6 +25,7 @@ from stockroom.db.models import (
 )
 from stockroom.services import ledger
 from support.api import assert_problem, movement_count, on_hand
+from support.db import unchanged
 
 API = "/api/v1"
 MOVEMENTS = f"{API}/movements"
@@ -37,29 +36,6 @@ SQL_ATTACKS = ["x' OR 1=1 --", "'; DROP TABLE products; --", 'WIDGET" OR "1"="1'
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def snapshot(db: Database) -> dict[str, Any]:
-    """Everything a stock operation may write, to compare before and after a refusal."""
-    with db.session(write=False) as session:
-        balances = session.execute(
-            select(
-                StockBalance.product_id,
-                StockBalance.location_id,
-                StockBalance.on_hand,
-                StockBalance.reserved,
-                StockBalance.version,
-            ).order_by(StockBalance.id)
-        ).all()
-        movements = session.scalars(select(StockMovement.public_id).order_by(StockMovement.id))
-        events = session.execute(select(OutboxEvent.id, OutboxEvent.type).order_by(OutboxEvent.id))
-        keys = session.scalars(select(IdempotencyRecord.key).order_by(IdempotencyRecord.key))
-        return {
-            "balances": [tuple(row) for row in balances],
-            "movements": list(movements),
-            "outbox": [tuple(row) for row in events],
-            "idempotency_keys": list(keys),
-        }
 
 
 def table_counts(db: Database) -> dict[str, int]:
@@ -122,26 +98,23 @@ def stocked(client: TestClient, world: Database) -> Database:
 def test_malformed_json_is_400_malformed_json(
     client: TestClient, stocked: Database, content: bytes
 ) -> None:
-    before = snapshot(stocked)
-    assert_problem(post_raw(client, "receive", content), 400, "malformed_json")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        assert_problem(post_raw(client, "receive", content), 400, "malformed_json")
 
 
 @pytest.mark.parametrize("body", [[1, 2, 3], "WIDGET", 42, True], ids=repr)
 def test_a_body_that_is_not_an_object_is_422_with_errors(
     client: TestClient, stocked: Database, body: Any
 ) -> None:
-    before = snapshot(stocked)
-    problem = assert_problem(post(client, "receive", body), 422, "validation_error")
-    assert problem["errors"]
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        problem = assert_problem(post(client, "receive", body), 422, "validation_error")
+        assert problem["errors"]
 
 
 def test_an_empty_body_is_422(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    problem = assert_problem(post_raw(client, "receive", b""), 422, "validation_error")
-    assert problem["errors"]
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        problem = assert_problem(post_raw(client, "receive", b""), 422, "validation_error")
+        assert problem["errors"]
 
 
 def test_a_json_null_body_is_422(client: TestClient, stocked: Database) -> None:
@@ -150,75 +123,69 @@ def test_a_json_null_body_is_422(client: TestClient, stocked: Database) -> None:
 
 
 def test_missing_fields_are_422_and_each_is_named(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    problem = assert_problem(post(client, "receive", {"sku": "WIDGET"}), 422, "validation_error")
-    missing = {tuple(e["loc"]) for e in problem["errors"] if e["type"] == "missing"}
-    assert missing == {("body", "location"), ("body", "quantity")}
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        problem = assert_problem(
+            post(client, "receive", {"sku": "WIDGET"}), 422, "validation_error"
+        )
+        missing = {tuple(e["loc"]) for e in problem["errors"] if e["type"] == "missing"}
+        assert missing == {("body", "location"), ("body", "quantity")}
 
 
 def test_an_unknown_extra_field_is_422_and_named(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    response = post(client, "receive", widget(qty=1))
-    problem = assert_problem(response, 422, "validation_error")
-    assert ["body", "qty"] in [e["loc"] for e in problem["errors"]]
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        response = post(client, "receive", widget(qty=1))
+        problem = assert_problem(response, 422, "validation_error")
+        assert ["body", "qty"] in [e["loc"] for e in problem["errors"]]
 
 
 def test_a_misspelt_field_on_transfer_is_422(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    body = {"sku": "WIDGET", "from": "MAIN/A-01", "to_location": "MAIN/A-02", "quantity": 1}
-    assert_problem(post(client, "transfer", body), 422, "validation_error")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        body = {"sku": "WIDGET", "from": "MAIN/A-01", "to_location": "MAIN/A-02", "quantity": 1}
+        assert_problem(post(client, "transfer", body), 422, "validation_error")
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
 def test_a_json_body_sent_as_another_media_type_is_refused(
     client: TestClient, stocked: Database, content_type: str
 ) -> None:
-    before = snapshot(stocked)
-    response = client.post(
-        f"{MOVEMENTS}/receive",
-        content=json.dumps(widget()).encode(),
-        headers={"Content-Type": content_type},
-    )
-    assert_clean_refusal(response)
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        response = client.post(
+            f"{MOVEMENTS}/receive",
+            content=json.dumps(widget()).encode(),
+            headers={"Content-Type": content_type},
+        )
+        assert_clean_refusal(response)
 
 
 @pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity"])
 def test_non_standard_json_number_literals_are_refused(
     client: TestClient, stocked: Database, literal: bytes
 ) -> None:
-    before = snapshot(stocked)
-    content = b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": ' + literal + b"}"
-    assert_clean_refusal(post_raw(client, "receive", content))
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        content = b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": ' + literal + b"}"
+        assert_clean_refusal(post_raw(client, "receive", content))
 
 
 def test_a_number_with_thousands_of_digits_is_refused(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    content = b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": ' + b"9" * 5000 + b"}"
-    assert_clean_refusal(post_raw(client, "receive", content))
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        content = b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": ' + b"9" * 5000 + b"}"
+        assert_clean_refusal(post_raw(client, "receive", content))
 
 
 def test_deeply_nested_json_is_refused(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    depth = 50_000
-    content = b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1, "note": '
-    content += b"[" * depth + b"]" * depth + b"}"
-    assert_clean_refusal(post_raw(client, "receive", content))
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        depth = 50_000
+        content = b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1, "note": '
+        content += b"[" * depth + b"]" * depth + b"}"
+        assert_clean_refusal(post_raw(client, "receive", content))
 
 
 def test_a_body_that_is_not_utf8_is_400(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    content = b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1, "note": "\xff\xfe"}'
-    assert_problem(post_raw(client, "receive", content), 400, "malformed_json")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        content = b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1, "note": "\xff\xfe"}'
+        assert_problem(post_raw(client, "receive", content), 400, "malformed_json")
 
 
 # --- quantities -------------------------------------------------------------------------------
@@ -233,21 +200,19 @@ def test_a_body_that_is_not_utf8_is_400(client: TestClient, stocked: Database) -
 def test_impossible_quantities_are_refused_and_change_nothing(
     client: TestClient, stocked: Database, op: str, quantity: Any
 ) -> None:
-    before = snapshot(stocked)
-    problem = assert_problem(post(client, op, widget(quantity=quantity)), 422)
-    assert problem["code"] in ("validation_error", "invalid_quantity")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        problem = assert_problem(post(client, op, widget(quantity=quantity)), 422)
+        assert problem["code"] in ("validation_error", "invalid_quantity")
 
 
 @pytest.mark.parametrize("quantity", [1.5, "1.5", "0.001"], ids=repr)
 def test_a_fraction_of_a_whole_unit_is_invalid_quantity(
     client: TestClient, stocked: Database, quantity: Any
 ) -> None:
-    before = snapshot(stocked)
-    problem = assert_problem(post(client, "receive", widget(quantity=quantity)), 422)
-    assert problem["code"] == "invalid_quantity"
-    assert "whole" in problem["detail"]
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        problem = assert_problem(post(client, "receive", widget(quantity=quantity)), 422)
+        assert problem["code"] == "invalid_quantity"
+        assert "whole" in problem["detail"]
 
 
 def test_whole_units_with_trailing_zero_decimals_are_whole(
@@ -263,10 +228,9 @@ def test_whole_units_with_trailing_zero_decimals_are_whole(
 def test_more_decimals_than_kilograms_allow_is_422(
     client: TestClient, stocked: Database, quantity: Any
 ) -> None:
-    before = snapshot(stocked)
-    body = {"sku": "COFFEE", "location": "MAIN/A-01", "quantity": quantity}
-    assert_problem(post(client, "receive", body), 422)
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        body = {"sku": "COFFEE", "location": "MAIN/A-01", "quantity": quantity}
+        assert_problem(post(client, "receive", body), 422)
 
 
 def test_three_decimals_of_kilograms_are_accepted(client: TestClient, stocked: Database) -> None:
@@ -290,52 +254,46 @@ def test_a_numeric_string_quantity_is_accepted_for_kilograms(
 def test_binary_float_noise_is_not_rounded_into_a_quantity(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    body = {"sku": "COFFEE", "location": "MAIN/A-01", "quantity": 0.1 + 0.2}
-    assert_problem(post(client, "receive", body), 422)
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        body = {"sku": "COFFEE", "location": "MAIN/A-01", "quantity": 0.1 + 0.2}
+        assert_problem(post(client, "receive", body), 422)
 
 
 @pytest.mark.parametrize(
     "quantity", [1e20, "1e20", 10**20, "1000000000000000000000", "1E+400"], ids=repr
 )
 def test_huge_quantities_are_422(client: TestClient, stocked: Database, quantity: Any) -> None:
-    before = snapshot(stocked)
-    assert_problem(post(client, "receive", widget(quantity=quantity)), 422)
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        assert_problem(post(client, "receive", widget(quantity=quantity)), 422)
 
 
 def test_an_adjustment_of_zero_is_422(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    body = {"sku": "WIDGET", "location": "MAIN/A-01", "delta": 0, "reason_code": "DAMAGED"}
-    assert_problem(post(client, "adjust", body), 422)
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        body = {"sku": "WIDGET", "location": "MAIN/A-01", "delta": 0, "reason_code": "DAMAGED"}
+        assert_problem(post(client, "adjust", body), 422)
 
 
 def test_a_negative_count_is_422(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    body = {"sku": "WIDGET", "location": "MAIN/A-01", "counted": -1}
-    assert_problem(post(client, "count", body), 422)
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        body = {"sku": "WIDGET", "location": "MAIN/A-01", "counted": -1}
+        assert_problem(post(client, "count", body), 422)
 
 
 @pytest.mark.parametrize("unit_cost", [-1, "abc", "NaN", "1.23456", 1e20], ids=repr)
 def test_an_impossible_unit_cost_is_422(
     client: TestClient, stocked: Database, unit_cost: Any
 ) -> None:
-    before = snapshot(stocked)
-    assert_problem(post(client, "receive", widget(unit_cost=unit_cost)), 422)
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        assert_problem(post(client, "receive", widget(unit_cost=unit_cost)), 422)
 
 
 # --- unknown things ---------------------------------------------------------------------------
 
 
 def test_an_unknown_sku_is_404_not_found(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    problem = assert_problem(post(client, "receive", widget(sku="NOPE")), 404, "not_found")
-    assert (problem["entity"], problem["key"]) == ("product", "NOPE")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        problem = assert_problem(post(client, "receive", widget(sku="NOPE")), 404, "not_found")
+        assert (problem["entity"], problem["key"]) == ("product", "NOPE")
 
 
 @pytest.mark.parametrize(
@@ -354,25 +312,23 @@ def test_an_unknown_sku_is_404_not_found(client: TestClient, stocked: Database) 
 def test_an_unknown_location_is_404_not_found(
     client: TestClient, stocked: Database, location: str
 ) -> None:
-    before = snapshot(stocked)
-    response = post(client, "receive", widget(location=location))
-    problem = assert_problem(response, 404, "not_found")
-    assert problem["entity"] == "location"
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        response = post(client, "receive", widget(location=location))
+        problem = assert_problem(response, 404, "not_found")
+        assert problem["entity"] == "location"
 
 
 def test_a_transfer_to_an_unknown_location_is_404_and_moves_nothing(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    body = {
-        "sku": "WIDGET",
-        "from_location": "MAIN/A-01",
-        "to_location": "MAIN/Z-99",
-        "quantity": 1,
-    }
-    assert_problem(post(client, "transfer", body), 404, "not_found")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        body = {
+            "sku": "WIDGET",
+            "from_location": "MAIN/A-01",
+            "to_location": "MAIN/Z-99",
+            "quantity": 1,
+        }
+        assert_problem(post(client, "transfer", body), 404, "not_found")
     assert on_hand(client, "WIDGET", "MAIN/A-01") == "5"
 
 
@@ -402,50 +358,46 @@ def test_shipping_too_many_kilograms_reports_exact_decimal_strings(
 def test_shipping_from_a_location_that_never_had_stock_is_409_with_zero_available(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    problem = assert_problem(
-        post(client, "ship", widget(location="MAIN/B-01")), 409, "insufficient_stock"
-    )
-    assert (problem["requested"], problem["available"]) == ("1", "0")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        problem = assert_problem(
+            post(client, "ship", widget(location="MAIN/B-01")), 409, "insufficient_stock"
+        )
+        assert (problem["requested"], problem["available"]) == ("1", "0")
 
 
 def test_transferring_more_than_available_moves_nothing(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    body = {
-        "sku": "WIDGET",
-        "from_location": "MAIN/A-01",
-        "to_location": "EAST/A-01",
-        "quantity": 9,
-    }
-    problem = assert_problem(post(client, "transfer", body), 409, "insufficient_stock")
-    assert (problem["requested"], problem["available"]) == ("9", "5")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        body = {
+            "sku": "WIDGET",
+            "from_location": "MAIN/A-01",
+            "to_location": "EAST/A-01",
+            "quantity": 9,
+        }
+        problem = assert_problem(post(client, "transfer", body), 409, "insufficient_stock")
+        assert (problem["requested"], problem["available"]) == ("9", "5")
     assert on_hand(client, "WIDGET", "EAST/A-01") == "0"
 
 
 def test_an_adjustment_below_zero_is_409_with_the_numbers(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    body = {"sku": "WIDGET", "location": "MAIN/A-01", "delta": -6, "reason_code": "DAMAGED"}
-    problem = assert_problem(post(client, "adjust", body), 409, "insufficient_stock")
-    assert (problem["requested"], problem["available"]) == ("6", "5")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        body = {"sku": "WIDGET", "location": "MAIN/A-01", "delta": -6, "reason_code": "DAMAGED"}
+        problem = assert_problem(post(client, "adjust", body), 409, "insufficient_stock")
+        assert (problem["requested"], problem["available"]) == ("6", "5")
 
 
 def test_a_transfer_to_the_same_location_is_422(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    body = {
-        "sku": "WIDGET",
-        "from_location": "MAIN/A-01",
-        "to_location": "MAIN/A-01",
-        "quantity": 1,
-    }
-    assert_problem(post(client, "transfer", body), 422)
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        body = {
+            "sku": "WIDGET",
+            "from_location": "MAIN/A-01",
+            "to_location": "MAIN/A-01",
+            "quantity": 1,
+        }
+        assert_problem(post(client, "transfer", body), 422)
 
 
 def test_a_transfer_to_the_same_location_named_another_way_is_422(
@@ -453,15 +405,14 @@ def test_a_transfer_to_the_same_location_named_another_way_is_422(
 ) -> None:
     receipt = post(client, "receive", widget())
     location_id = receipt.json()["movements"][0]["location_id"]
-    before = snapshot(stocked)
-    body = {
-        "sku": "WIDGET",
-        "from_location": "main/a-01",
-        "to_location": location_id,
-        "quantity": 1,
-    }
-    assert_problem(post(client, "transfer", body), 422)
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        body = {
+            "sku": "WIDGET",
+            "from_location": "main/a-01",
+            "to_location": location_id,
+            "quantity": 1,
+        }
+        assert_problem(post(client, "transfer", body), 422)
 
 
 # --- body size --------------------------------------------------------------------------------
@@ -470,29 +421,27 @@ def test_a_transfer_to_the_same_location_named_another_way_is_422(
 def test_an_oversize_body_is_413_payload_too_large(
     client: TestClient, stocked: Database, settings: Settings
 ) -> None:
-    before = snapshot(stocked)
-    note = "x" * (2 * 1024 * 1024)
-    assert settings.max_body_bytes < len(note)
-    assert_problem(post(client, "receive", widget(note=note)), 413, "payload_too_large")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        note = "x" * (2 * 1024 * 1024)
+        assert settings.max_body_bytes < len(note)
+        assert_problem(post(client, "receive", widget(note=note)), 413, "payload_too_large")
 
 
 def test_an_oversize_chunked_body_without_length_is_413(
     client: TestClient, stocked: Database, settings: Settings
 ) -> None:
-    before = snapshot(stocked)
-    chunk = b"x" * 65_536
+    with unchanged(stocked):
+        chunk = b"x" * 65_536
 
-    def chunks() -> Iterator[bytes]:
-        yield b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1, "note": "'
-        for _ in range(settings.max_body_bytes // len(chunk) + 2):
-            yield chunk
-        yield b'"}'
+        def chunks() -> Iterator[bytes]:
+            yield b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1, "note": "'
+            for _ in range(settings.max_body_bytes // len(chunk) + 2):
+                yield chunk
+            yield b'"}'
 
-    response = client.post(f"{MOVEMENTS}/receive", content=chunks(), headers=JSON)
-    assert "content-length" not in {k.lower() for k in response.request.headers}
-    assert_problem(response, 413, "payload_too_large")
-    assert snapshot(stocked) == before
+        response = client.post(f"{MOVEMENTS}/receive", content=chunks(), headers=JSON)
+        assert "content-length" not in {k.lower() for k in response.request.headers}
+        assert_problem(response, 413, "payload_too_large")
 
 
 def padded_body(size: int) -> bytes:
@@ -514,10 +463,9 @@ def test_a_body_of_exactly_the_limit_is_accepted(
 def test_a_body_one_byte_over_the_limit_is_413(
     client: TestClient, stocked: Database, settings: Settings
 ) -> None:
-    before = snapshot(stocked)
-    content = padded_body(settings.max_body_bytes + 1)
-    assert_problem(post_raw(client, "receive", content), 413, "payload_too_large")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        content = padded_body(settings.max_body_bytes + 1)
+        assert_problem(post_raw(client, "receive", content), 413, "payload_too_large")
 
 
 # --- hostile strings --------------------------------------------------------------------------
@@ -528,11 +476,11 @@ def test_a_body_one_byte_over_the_limit_is_413(
 def test_sql_looking_strings_in_the_body_are_refused_cleanly(
     client: TestClient, stocked: Database, attack: str, field: str
 ) -> None:
-    before, counts = snapshot(stocked), table_counts(stocked)
-    response = post(client, "receive", widget(**{field: attack}))
-    assert response.status_code in (404, 422), response.text
-    assert_problem(response, response.status_code)
-    assert snapshot(stocked) == before
+    counts = table_counts(stocked)
+    with unchanged(stocked):
+        response = post(client, "receive", widget(**{field: attack}))
+        assert response.status_code in (404, 422), response.text
+        assert_problem(response, response.status_code)
     assert table_counts(stocked) == counts
 
 
@@ -603,9 +551,8 @@ LONG = "W" * 10_000
 def test_very_long_strings_in_the_body_are_422(
     client: TestClient, stocked: Database, body: dict[str, Any]
 ) -> None:
-    before = snapshot(stocked)
-    assert_problem(post(client, "receive", body), 422, "validation_error")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        assert_problem(post(client, "receive", body), 422, "validation_error")
 
 
 @pytest.mark.parametrize(
@@ -620,12 +567,11 @@ def test_very_long_query_parameters_are_422(
 
 
 def test_a_very_long_idempotency_key_is_422(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    response = client.post(
-        f"{MOVEMENTS}/receive", json=widget(), headers={"Idempotency-Key": "k" * 10_000}
-    )
-    assert_problem(response, 422, "validation_error")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        response = client.post(
+            f"{MOVEMENTS}/receive", json=widget(), headers={"Idempotency-Key": "k" * 10_000}
+        )
+        assert_problem(response, 422, "validation_error")
 
 
 @pytest.mark.parametrize(
@@ -664,9 +610,8 @@ def test_unicode_oddities_in_notes_are_stored_verbatim(
 def test_a_nul_byte_in_a_text_field_is_422(
     client: TestClient, stocked: Database, fields: dict[str, str]
 ) -> None:
-    before = snapshot(stocked)
-    assert_problem(post(client, "receive", widget(**fields)), 422, "validation_error")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        assert_problem(post(client, "receive", widget(**fields)), 422, "validation_error")
 
 
 def test_a_lone_surrogate_in_a_note_is_refused_cleanly(
@@ -674,9 +619,8 @@ def test_a_lone_surrogate_in_a_note_is_refused_cleanly(
 ) -> None:
     # A valid JSON escape, but no UTF-8 encoding exists for it: no database can store it.
     content = b'{"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1, "note": "a\\ud800b"}'
-    before = snapshot(stocked)
-    assert_clean_refusal(post_raw(client, "receive", content))
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        assert_clean_refusal(post_raw(client, "receive", content))
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -758,20 +702,18 @@ def test_an_unknown_route_is_a_404_problem(client: TestClient) -> None:
 def test_posting_to_an_unknown_route_is_a_404_problem(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    assert_problem(client.post(f"{API}/stock/receive", json=widget()), 404, "not_found")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        assert_problem(client.post(f"{API}/stock/receive", json=widget()), 404, "not_found")
 
 
 @pytest.mark.parametrize("method", ["DELETE", "PUT", "PATCH"])
 def test_a_wrong_method_is_a_405_problem_that_names_the_allowed_one(
     client: TestClient, stocked: Database, method: str
 ) -> None:
-    before = snapshot(stocked)
-    response = client.request(method, f"{MOVEMENTS}/receive", json=widget())
-    assert_problem(response, 405, "method_not_allowed")
-    assert "POST" in response.headers["allow"]
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        response = client.request(method, f"{MOVEMENTS}/receive", json=widget())
+        assert_problem(response, 405, "method_not_allowed")
+        assert "POST" in response.headers["allow"]
 
 
 # --- batches ----------------------------------------------------------------------------------
@@ -784,18 +726,17 @@ def batch(client: TestClient, *lines: dict[str, Any]) -> httpx2.Response:
 def test_a_batch_whose_third_line_fails_books_no_movement_at_all(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    movements_before = movement_count(client)
-    response = batch(
-        client,
-        {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-02", "quantity": 3},
-        {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 2},
-        {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 4},
-        {"op": "receive", "sku": "COFFEE", "location": "MAIN/B-01", "quantity": "1.5"},
-    )
-    problem = assert_problem(response, 409, "batch_rejected")
-    assert [line["status"] for line in problem["lines"]] == ["ok", "ok", "failed", "ok"]
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        movements_before = movement_count(client)
+        response = batch(
+            client,
+            {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-02", "quantity": 3},
+            {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 2},
+            {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 4},
+            {"op": "receive", "sku": "COFFEE", "location": "MAIN/B-01", "quantity": "1.5"},
+        )
+        problem = assert_problem(response, 409, "batch_rejected")
+        assert [line["status"] for line in problem["lines"]] == ["ok", "ok", "failed", "ok"]
     assert movement_count(client) == movements_before
     assert on_hand(client, "WIDGET", "MAIN/A-02") == "0"
     assert on_hand(client, "WIDGET", "MAIN/A-01") == "5"
@@ -804,85 +745,79 @@ def test_a_batch_whose_third_line_fails_books_no_movement_at_all(
 def test_a_batch_reports_every_failing_line_with_its_number_and_code(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    response = batch(
-        client,
-        {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-02", "quantity": 3},
-        {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 99},
-        {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1},
-        {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": "1.5"},
-    )
-    problem = assert_problem(response, 422, "batch_rejected")
-    lines = {line["line"]: line for line in problem["lines"]}
-    assert sorted(lines) == [1, 2, 3, 4]
-    assert lines[1]["status"] == lines[3]["status"] == "ok"
-    assert (lines[2]["status"], lines[2]["code"]) == ("failed", "insufficient_stock")
-    assert (lines[2]["requested"], lines[2]["available"]) == ("99", "5")
-    assert (lines[4]["status"], lines[4]["code"]) == ("failed", "invalid_quantity")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        response = batch(
+            client,
+            {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-02", "quantity": 3},
+            {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 99},
+            {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1},
+            {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": "1.5"},
+        )
+        problem = assert_problem(response, 422, "batch_rejected")
+        lines = {line["line"]: line for line in problem["lines"]}
+        assert sorted(lines) == [1, 2, 3, 4]
+        assert lines[1]["status"] == lines[3]["status"] == "ok"
+        assert (lines[2]["status"], lines[2]["code"]) == ("failed", "insufficient_stock")
+        assert (lines[2]["requested"], lines[2]["available"]) == ("99", "5")
+        assert (lines[4]["status"], lines[4]["code"]) == ("failed", "invalid_quantity")
 
 
 def test_a_batch_failing_only_for_lack_of_stock_is_409(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    response = batch(
-        client,
-        {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 4},
-        {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 4},
-        {"op": "ship", "sku": "COFFEE", "location": "MAIN/A-01", "quantity": 3},
-    )
-    problem = assert_problem(response, 409, "batch_rejected")
-    assert [(line["status"], line.get("code")) for line in problem["lines"]] == [
-        ("ok", None),
-        ("failed", "insufficient_stock"),
-        ("failed", "insufficient_stock"),
-    ]
-    # Line 2 sees what line 1 left: the report is about the batch as it would have run.
-    assert problem["lines"][1]["available"] == "1"
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        response = batch(
+            client,
+            {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 4},
+            {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 4},
+            {"op": "ship", "sku": "COFFEE", "location": "MAIN/A-01", "quantity": 3},
+        )
+        problem = assert_problem(response, 409, "batch_rejected")
+        assert [(line["status"], line.get("code")) for line in problem["lines"]] == [
+            ("ok", None),
+            ("failed", "insufficient_stock"),
+            ("failed", "insufficient_stock"),
+        ]
+        # Line 2 sees what line 1 left: the report is about the batch as it would have run.
+        assert problem["lines"][1]["available"] == "1"
 
 
 def test_a_batch_with_different_kinds_of_failure_is_422(
     client: TestClient, stocked: Database
 ) -> None:
-    before = snapshot(stocked)
-    response = batch(
-        client,
-        {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 6},
-        {"op": "ship", "sku": "NOPE", "location": "MAIN/A-01", "quantity": 1},
-    )
-    problem = assert_problem(response, 422, "batch_rejected")
-    assert [line["code"] for line in problem["lines"]] == ["insufficient_stock", "not_found"]
-    assert [line["http_status"] for line in problem["lines"]] == [409, 404]
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        response = batch(
+            client,
+            {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 6},
+            {"op": "ship", "sku": "NOPE", "location": "MAIN/A-01", "quantity": 1},
+        )
+        problem = assert_problem(response, 422, "batch_rejected")
+        assert [line["code"] for line in problem["lines"]] == ["insufficient_stock", "not_found"]
+        assert [line["http_status"] for line in problem["lines"]] == [409, 404]
 
 
 def test_a_batch_with_no_lines_is_422(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    assert_problem(batch(client), 422, "validation_error")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        assert_problem(batch(client), 422, "validation_error")
 
 
 def test_a_batch_line_with_an_unknown_op_is_422(client: TestClient, stocked: Database) -> None:
-    before = snapshot(stocked)
-    response = batch(
-        client,
-        {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-02", "quantity": 3},
-        {"op": "steal", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1},
-    )
-    assert_problem(response, 422, "validation_error")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        response = batch(
+            client,
+            {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-02", "quantity": 3},
+            {"op": "steal", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1},
+        )
+        assert_problem(response, 422, "validation_error")
 
 
 def test_a_batch_over_the_line_limit_is_422(
     client: TestClient, stocked: Database, settings: Settings
 ) -> None:
-    before = snapshot(stocked)
-    line = {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-02", "quantity": 1}
-    response = batch(client, *[line] * (settings.max_batch_lines + 1))
-    assert_problem(response, 422, "batch_too_large")
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        line = {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-02", "quantity": 1}
+        response = batch(client, *[line] * (settings.max_batch_lines + 1))
+        assert_problem(response, 422, "batch_too_large")
 
 
 def test_a_batch_line_may_use_stock_an_earlier_line_received(
@@ -924,28 +859,26 @@ def assert_internal_error(response: httpx2.Response) -> None:
 def test_a_crash_after_the_balance_update_leaves_no_trace(
     client: TestClient, stocked: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = snapshot(stocked)
-    calls = fail_on_call(monkeypatch, "_events", 1)
-    assert_internal_error(post(client, "receive", widget(quantity=3)))
-    assert calls == [1]
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        calls = fail_on_call(monkeypatch, "_events", 1)
+        assert_internal_error(post(client, "receive", widget(quantity=3)))
+        assert calls == [1]
     assert on_hand(client, "WIDGET", "MAIN/A-01") == "5"
 
 
 def test_a_crash_in_the_second_leg_of_a_transfer_leaves_no_half_transfer(
     client: TestClient, stocked: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = snapshot(stocked)
-    calls = fail_on_call(monkeypatch, "_events", 2)
-    body = {
-        "sku": "WIDGET",
-        "from_location": "MAIN/A-01",
-        "to_location": "EAST/A-01",
-        "quantity": 2,
-    }
-    assert_internal_error(post(client, "transfer", body))
-    assert len(calls) == 2  # the first leg was fully written before the crash
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        calls = fail_on_call(monkeypatch, "_events", 2)
+        body = {
+            "sku": "WIDGET",
+            "from_location": "MAIN/A-01",
+            "to_location": "EAST/A-01",
+            "quantity": 2,
+        }
+        assert_internal_error(post(client, "transfer", body))
+        assert len(calls) == 2  # the first leg was fully written before the crash
     assert on_hand(client, "WIDGET", "MAIN/A-01") == "5"
     assert on_hand(client, "WIDGET", "EAST/A-01") == "0"
 
@@ -953,17 +886,16 @@ def test_a_crash_in_the_second_leg_of_a_transfer_leaves_no_half_transfer(
 def test_a_crash_on_the_third_line_of_a_batch_leaves_no_trace(
     client: TestClient, stocked: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = snapshot(stocked)
-    calls = fail_on_call(monkeypatch, "_events", 3)
-    response = batch(
-        client,
-        {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-02", "quantity": 3},
-        {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1},
-        {"op": "receive", "sku": "COFFEE", "location": "MAIN/A-01", "quantity": 1},
-    )
-    assert_internal_error(response)
-    assert len(calls) == 3
-    assert snapshot(stocked) == before
+    with unchanged(stocked):
+        calls = fail_on_call(monkeypatch, "_events", 3)
+        response = batch(
+            client,
+            {"op": "receive", "sku": "WIDGET", "location": "MAIN/A-02", "quantity": 3},
+            {"op": "ship", "sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1},
+            {"op": "receive", "sku": "COFFEE", "location": "MAIN/A-01", "quantity": 1},
+        )
+        assert_internal_error(response)
+        assert len(calls) == 3
 
 
 def test_the_service_works_again_after_a_crash(

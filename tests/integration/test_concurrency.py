@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from factories import location, product, receive, warehouse
+from factories import location, product, stocked_with, warehouse
 from stockroom.config import Settings
 from stockroom.db.engine import Database, make_engine
 from stockroom.db.models import StockBalance
@@ -67,9 +67,7 @@ def on_hand(database: Database, code: str) -> Decimal:
 
 
 def test_fifty_shippers_of_one_unit_from_thirty_sell_exactly_thirty(pool: Database) -> None:
-    with pool.session(write=True) as session:
-        receive(session, "HOT", "MAIN/A-01", 30)
-        session.commit()
+    stocked_with(pool, ("HOT", "MAIN/A-01", 30))
     outcomes = run_together(pool, [Ship("HOT", "MAIN/A-01", Decimal(1))] * THREADS)
     assert outcomes.count("ok") == 30
     assert outcomes.count("insufficient_stock") == 20
@@ -79,10 +77,7 @@ def test_fifty_shippers_of_one_unit_from_thirty_sell_exactly_thirty(pool: Databa
 
 
 def test_opposite_transfers_between_two_locations_do_not_deadlock(pool: Database) -> None:
-    with pool.session(write=True) as session:
-        receive(session, "HOT", "MAIN/A-01", 100)
-        receive(session, "HOT", "MAIN/B-01", 100)
-        session.commit()
+    stocked_with(pool, ("HOT", "MAIN/A-01", 100), ("HOT", "MAIN/B-01", 100))
     there = Transfer("HOT", "MAIN/A-01", "MAIN/B-01", Decimal(1))
     back = Transfer("HOT", "MAIN/B-01", "MAIN/A-01", Decimal(1))
     ops: list[StockOperation] = [there if i % 2 else back for i in range(THREADS)]
@@ -98,10 +93,7 @@ def test_opposite_transfers_between_two_locations_do_not_deadlock(pool: Database
 def test_batches_naming_the_same_balances_in_opposite_orders_do_not_deadlock(
     pool: Database,
 ) -> None:
-    with pool.session(write=True) as session:
-        receive(session, "HOT", "MAIN/A-01", 500)
-        receive(session, "HOT", "MAIN/B-01", 500)
-        session.commit()
+    stocked_with(pool, ("HOT", "MAIN/A-01", 500), ("HOT", "MAIN/B-01", 500))
     forward = [Ship("HOT", "MAIN/A-01", Decimal(1)), Ship("HOT", "MAIN/B-01", Decimal(1))]
     backward = list(reversed(forward))
     barrier = threading.Barrier(THREADS)

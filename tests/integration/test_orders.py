@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from factories import receive
+from factories import stocked_with
 from stockroom.db.engine import Database
 from stockroom.db.models import SalesOrderLine, StockMovement
 from stockroom.domain.access import Role
@@ -43,9 +43,7 @@ def customer(client: TestClient, world: Database) -> str:
 
 
 def stock(db: Database, sku: str, where: str, quantity: int | str) -> None:
-    with db.session(write=True) as session:
-        receive(session, sku, where, quantity)
-        session.commit()
+    stocked_with(db, (sku, where, quantity))
 
 
 def place(

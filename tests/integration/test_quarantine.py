@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from factories import location, receive
+from factories import location, stocked_with
 from stockroom.db.engine import Database
 
 API = "/api/v1"
@@ -13,9 +13,7 @@ ORDERS = f"{API}/orders"
 
 
 def shipped_order(client: TestClient, db: Database, quantity: int) -> str:
-    with db.session(write=True) as session:
-        receive(session, "WIDGET", "MAIN/A-01", quantity)
-        session.commit()
+    stocked_with(db, ("WIDGET", "MAIN/A-01", quantity))
     customer = client.post(f"{API}/customers", json={"name": "Ada"}).json()["id"]
     body = {
         "customer_id": customer,

@@ -25,14 +25,13 @@ from typing import Any, NamedTuple
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factories import location, product, warehouse
 from stockroom.db.engine import Database
 from stockroom.db.models import (
     AuditEntry,
-    AuditHead,
     Location,
     OutboxEvent,
     Product,
@@ -55,6 +54,7 @@ from stockroom.domain.operations import Receive, Ship
 from stockroom.services import ledger, reservations, stock
 from stockroom.services.reservations import Reserve, ReserveLine, status_of
 from stockroom.services.verify import find_mismatches
+from support.db import empty
 
 ACTIVE, FULFILLED, RELEASED, EXPIRED = "ACTIVE", "FULFILLED", "RELEASED", "EXPIRED"
 DECIMALS = {"WIDGET": 0, "COFFEE": 3}  # sku -> decimals its unit allows
@@ -732,20 +732,8 @@ WRITTEN = (OutboxEvent, StockMovement, ReservationAllocation, Reservation, Stock
 
 
 def reset(database: Database) -> None:
-    """Empty what an example writes (children before parents); the catalog stays.
-
-    On PostgreSQL, TRUNCATE: rows only deleted stay behind as dead tuples until a vacuum,
-    and every later example would scan them.
-    """
-    with database.session(write=True) as session:
-        if session.get_bind().dialect.name == "postgresql":
-            names = ", ".join(table.__tablename__ for table in WRITTEN)
-            session.execute(text(f"TRUNCATE {names}"))
-        else:
-            for table in WRITTEN:
-                session.execute(delete(table))
-        session.execute(update(AuditHead).values(last_seq=0, last_hash="0" * 64))
-        session.commit()
+    """Empty what an example writes; the catalog stays."""
+    empty(database, [model.__table__ for model in WRITTEN])
 
 
 def check(

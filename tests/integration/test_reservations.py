@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from factories import location, receive
+from factories import location, receive, stocked_with
 from stockroom.db.engine import Database
 from stockroom.db.models import Reservation, StockBalance, StockMovement
 from stockroom.domain.access import Role
@@ -24,10 +24,7 @@ RESERVATIONS = f"{API}/reservations"
 @pytest.fixture
 def stocked(world: Database) -> Database:
     """WIDGET: 10 at MAIN/A-01 (bulk by default). COFFEE: 2.5 kg at MAIN/A-01."""
-    with world.session(write=True) as session:
-        receive(session, "WIDGET", "MAIN/A-01", 10)
-        receive(session, "COFFEE", "MAIN/A-01", "2.5")
-        session.commit()
+    stocked_with(world, ("WIDGET", "MAIN/A-01", 10), ("COFFEE", "MAIN/A-01", "2.5"))
     return world
 
 
