@@ -30,6 +30,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``make test`` runs the suite once per database. What does not depend on the database
+    kind (unit tests, the docs page, the OpenAPI document, the rate limiter...) needs only
+    one of the two passes: it runs in the SQLite pass and is left out of the PostgreSQL one.
+    """
+    if config.getoption("--db") != "postgresql":
+        return
+    once = [item for item in items if _any_database(item)]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if not _any_database(item)]
+
+
+def _any_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("any_database") is not None or "unit" in item.path.parts
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"stockroom database: {config.getoption('--db')}"
 

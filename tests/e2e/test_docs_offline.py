@@ -16,6 +16,8 @@ from stockroom.config import Settings
 from stockroom.db.engine import Database
 from support.server import StockroomServer
 
+pytestmark = pytest.mark.any_database  # the docs page and its assets, whatever stores the data
+
 LOCAL_HOST = "127.0.0.1"
 OPERATIONS = ("/api/v1/movements/ship", "/api/v1/products/sku/{sku}", "/healthz")
 # Generous: on a busy 2-core CI machine Chromium can take a while to parse the bundle.

@@ -11,6 +11,8 @@ import pytest
 from stockroom.api.limiter import Quota, RedisWindows, Refused, SqliteWindows, Taken, WindowStore
 from support.redis_server import RedisServer, start_or_skip
 
+pytestmark = pytest.mark.any_database  # the counters live in Redis or their own SQLite file
+
 WINDOW = 2  # seconds: short, so the window can be seen to move
 
 

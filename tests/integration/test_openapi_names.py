@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 
 from stockroom.api import openapi
 
+pytestmark = pytest.mark.any_database  # the OpenAPI document is the same on both databases
+
 OPERATION_ID = re.compile(r"^[a-z]+(_[a-z]+)+$")
 SCHEMA_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*_?$")
 

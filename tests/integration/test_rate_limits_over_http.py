@@ -25,6 +25,8 @@ from stockroom.services.credentials import Passwords
 from support.redis_server import RedisServer, start_or_skip
 from support.server import StockroomServer
 
+pytestmark = pytest.mark.any_database  # the counters live in Redis or their own SQLite file
+
 API = "/api/v1"
 WORKERS = 2
 REQUESTS_PER_MINUTE = 30

@@ -13,6 +13,8 @@ from stockroom.api.app import create_app
 from stockroom.config import Settings
 from stockroom.db.engine import Database
 
+pytestmark = pytest.mark.any_database  # headers do not depend on the database
+
 API = "/api/v1"
 ALLOWED = "https://shop.example.com"
 
