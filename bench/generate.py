@@ -19,6 +19,7 @@ from sqlalchemy import Connection, create_engine, text
 
 from bench.history import Output, product_history
 from bench.orders import allocate_order, balance_rows
+from bench.pipeline import Writer
 from bench.scales import SCALES, Scale
 from bench.seal import Chain
 from bench.sink import (
@@ -122,10 +123,13 @@ def _load_history(
     actors = {f"user:{new_uuid(rng)}": name for name in ACTOR_NAMES}
     out = Output(rng, list(actors), world.customer_ids)
     chain = Chain(actors)
-    for batch in _batches(world.items, BATCH_PRODUCTS):
-        with connection.begin():
-            for table, rows in _history(batch, world, scale, out, chain).items():
-                sink.write(table, rows)
+    writer = Writer(connection, sink)
+    writer.start()
+    try:
+        for batch in _batches(world.items, BATCH_PRODUCTS):
+            writer.put(_history(batch, world, scale, out, chain))
+    finally:
+        writer.close()
     per_row = 1e6 * chain.seconds / max(chain.seq, 1)
     print(f"sealing: {chain.seq:,} audit rows, {per_row:.1f} µs per row", file=sys.stderr)
     return chain
