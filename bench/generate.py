@@ -53,7 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     started = time.monotonic()
-    rows = generate(args.database_url, SCALES[args.scale], args.seed)
+    try:
+        rows = generate(args.database_url, SCALES[args.scale], args.seed)
+    except NotEmpty as refusal:
+        print(f"refused: {refusal}", file=sys.stderr)
+        return 2
     seconds = time.monotonic() - started
     total = sum(rows.values())
     print(f"done: {total:,} rows in {seconds:.1f} s ({total / seconds:,.0f} rows/s)",
@@ -110,6 +114,7 @@ def _load(connection: Connection, sink: Sink, scale: Scale, rng: random.Random) 
     try:
         chain = _load_history(connection, sink, scale, world, rng)
     finally:
+        gc.unfreeze()
         gc.enable()
         with connection.begin():
             create_indexes(connection, dropped)

@@ -2,10 +2,11 @@
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bench.generate import generate
+from bench.generate import NotEmpty, generate
 from bench.scales import SCALES
 from stockroom.db.audit import verify_chain
 from stockroom.db.engine import Database
@@ -68,6 +69,9 @@ def test_the_application_carries_on_from_the_generated_data(
         after = session.execute(select(func.max(StockMovement.id))).scalar_one()
         assert after == before + 3
     _consistent(db)
+    # It assigns every id itself, so it never writes into a database that has data.
+    with pytest.raises(NotEmpty):
+        generate(database_url, TINY)
 
 
 def _places(session: Session) -> tuple[str, str, str]:
