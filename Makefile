@@ -10,9 +10,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest-xdist workers; 2 matches the 2-core CI machine.
 WORKERS ?= 2
+# bench-data: which data set (tiny, small, medium, full; see bench/README.md) and where.
+SCALE ?= small
+BENCH_DATABASE_URL ?= sqlite:///bench-$(SCALE).db
 
 
-.PHONY: install lock docs run test test-sqlite test-postgresql lint fmt typecheck clean
+.PHONY: install lock docs run test test-sqlite test-postgresql lint fmt typecheck bench-data clean
 
 install: $(STAMP)
 
@@ -47,16 +50,21 @@ test-postgresql: install
 	$(BIN)/pytest -n $(WORKERS) --db=postgresql
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 
 fmt: install
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
 
 typecheck: install
-	$(BIN)/mypy src
+	$(BIN)/mypy src bench
+
+# Fill an empty database with a generated data set for the benchmarks, e.g.
+# make bench-data SCALE=full BENCH_DATABASE_URL=postgresql+psycopg://user@host/db
+bench-data: install
+	$(BIN)/python -m bench.generate --database-url $(BENCH_DATABASE_URL) --scale $(SCALE)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis stockroom.db*
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis stockroom.db* bench-*.db*

@@ -1,0 +1,1 @@
+"""Benchmarks for Stockroom: the data generator (``python -m bench.generate``)."""
