@@ -4,11 +4,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from stockroom.db.models import StockMovement
-from stockroom.db.queries import movements as feed_queries
+from stockroom.db.queries import movements as movement_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.db.queries.scope import within_scope
 from stockroom.domain.access import Actor, require_visible
@@ -33,10 +33,6 @@ class MovementFilter:
     until: datetime | None = None
 
 
-def _movements_query() -> Select[StockMovement]:
-    return feed_queries.with_details()
-
-
 def list_movements(
     session: Session,
     filters: MovementFilter,
@@ -45,10 +41,10 @@ def list_movements(
     limit: int,
     actor: Actor | None = None,
 ) -> Page[StockMovement]:
-    stmt = _movements_query().where(
+    stmt = movement_queries.with_details().where(
         within_scope(StockMovement.warehouse_id, actor),
         *_named(session, filters, actor),
-        *feed_queries.movement_filters(
+        *movement_queries.movement_filters(
             type=filters.type,
             reference_type=filters.reference_type,
             reference_id=filters.reference_id,
@@ -86,7 +82,7 @@ def _named(
 def get_movement(
     session: Session, public_id: uuid.UUID, actor: Actor | None = None
 ) -> StockMovement:
-    stmt = _movements_query().where(StockMovement.public_id == public_id)
+    stmt = movement_queries.with_details().where(StockMovement.public_id == public_id)
     movement = session.scalars(stmt).one_or_none()
     if movement is None:
         raise NotFound("movement", public_id)
@@ -117,15 +113,17 @@ def feed(
     row up to the horizon has been seen (or filtered out, or is outside the caller's
     warehouses), so the cursor moves on to the horizon, never beyond it.
     """
-    after = feed_queries.FEED_START if cursor is None else feed_queries.decode_position(cursor)
-    where = feed_queries.FeedFilter(
+    after = (
+        movement_queries.FEED_START if cursor is None else movement_queries.decode_position(cursor)
+    )
+    where = movement_queries.FeedFilter(
         product_id=None if sku is None else references.product_by_sku(session, sku).id,
         warehouse_id=None if warehouse is None else get_warehouse(session, warehouse, actor).id,
         actor=actor,
     )
-    horizon = feed_queries.feed_horizon(session)
-    items = feed_queries.movements_between(session, after, horizon, where, limit)
+    horizon = movement_queries.feed_horizon(session)
+    items = movement_queries.movements_between(session, after, horizon, where, limit)
     full = len(items) == limit
     # max(): whatever a cursor named, it is never moved back.
-    reached = feed_queries.position_of(items[-1]) if full else max(after, horizon)
-    return FeedPage(items, feed_queries.encode_position(reached))
+    reached = movement_queries.position_of(items[-1]) if full else max(after, horizon)
+    return FeedPage(items, movement_queries.encode_position(reached))

@@ -17,9 +17,6 @@ The horizon is read first and the rows after it, each in its own statement: a ho
 final when read, so a later snapshot can only see more of what lies up to it, never less.
 """
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +25,12 @@ from sqlalchemy import BigInteger, ColumnElement, Select, Text, cast, func, sele
 from sqlalchemy.orm import Session, joinedload
 
 from stockroom.db.models import Location, Product, StockMovement
-from stockroom.db.queries.pagination import INT64, InvalidListRequest
+from stockroom.db.queries.pagination import (
+    INT64,
+    InvalidListRequest,
+    cursor_values,
+    encode_cursor,
+)
 from stockroom.db.queries.scope import within_scope
 from stockroom.domain.access import Actor
 
@@ -127,16 +129,14 @@ def position_of(movement: StockMovement) -> FeedPosition:
 
 
 def encode_position(position: FeedPosition) -> str:
-    raw = json.dumps([position.tx_id, position.id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_cursor([position.tx_id, position.id])
 
 
 def decode_position(cursor: str) -> FeedPosition:
     """The position a cursor names; InvalidListRequest if it is not one we wrote."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-    except (ValueError, binascii.Error) as exc:
+        values = cursor_values(cursor)
+    except ValueError as exc:
         raise InvalidListRequest(_BAD_CURSOR) from exc
     valid = (
         isinstance(values, list)

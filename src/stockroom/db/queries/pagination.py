@@ -76,7 +76,7 @@ def paginate(
     rows = session.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = _encode(list(rows[-1][1:])) if more and rows else None
+    next_cursor = encode_cursor(list(rows[-1][1:])) if more and rows else None
     return Page(items=[row[0] for row in rows], next_cursor=next_cursor)
 
 
@@ -111,19 +111,27 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _encode(values: list[Any]) -> str:
+def encode_cursor(values: list[Any]) -> str:
+    """A cursor: the values as JSON, in URL-safe base64 (lists and the feed share it)."""
     raw = json.dumps([_json_value(v) for v in values], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def cursor_values(cursor: str) -> Any:
+    """What ``encode_cursor`` wrote, untyped; ValueError if it is not even that."""
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except binascii.Error as exc:
+        raise ValueError("not base64") from exc
+
+
 def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
+        values = cursor_values(cursor)
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError("cursor does not match the sort order")
         return [_typed_or_null(v, k) for v, k in zip(values, keys, strict=True)]
-    except (ValueError, TypeError, ArithmeticError, binascii.Error) as exc:
+    except (ValueError, TypeError, ArithmeticError) as exc:
         raise InvalidListRequest(
             "invalid cursor: pass next_cursor from the previous page, with the same sort"
         ) from exc
@@ -150,7 +158,7 @@ def _typed(value: Any, key: SortKey) -> Any:
     """The cursor value as the sort column's type; ValueError if it cannot be one.
 
     A cursor comes back from the client, so it is input like any other: each value must
-    be of the very type ``_encode`` wrote (no float for a decimal, no naive time).
+    be of the very type ``encode_cursor`` wrote (no float for a decimal, no naive time).
     """
     kind = key.column.type.python_type
     if kind is datetime:
