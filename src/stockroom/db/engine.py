@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from stockroom.config import Settings
 from stockroom.db import audit
 from stockroom.db.aggregates import EXACT_SUM, ExactSum
+from stockroom.db.sqlite_writers import TurnTakingConnection, WriterTurns, turn_taking
 
 # Execution option asking SQLite to take the write lock when the transaction begins.
 BEGIN_IMMEDIATE = "stockroom_begin_immediate"
@@ -28,18 +29,23 @@ def make_engine(settings: Settings) -> Engine:
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+    turns = WriterTurns()  # one queue of writers per engine, i.e. per process
+    connect_args = {"timeout": busy_timeout_ms / 1000, "factory": TurnTakingConnection}
+    engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # Take transaction control from the driver so BEGIN is ours to issue (see below).
         dbapi_connection.isolation_level = None
+        turn_taking(dbapi_connection).turns = turns
         # Quantity sums that cannot overflow (db/aggregates.py).
         # (typeshed says an aggregate finalizes to int only; SQLite takes NULL and text too.)
         dbapi_connection.create_aggregate(EXACT_SUM, 1, cast(Any, ExactSum))
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk when it returns, power loss included (NORMAL in WAL
+        # mode may lose the last commits). Durability is not traded for speed.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
@@ -49,9 +55,32 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         # A deferred transaction that reads and then writes cannot wait for the lock: SQLite
         # fails it at once with "database is locked". Writers therefore BEGIN IMMEDIATE and
         # queue on the busy timeout; readers stay deferred and never block anyone (WAL).
-        immediate = conn.get_execution_options().get(BEGIN_IMMEDIATE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Writers of this process first queue for their turn (db/sqlite_writers.py).
+        if not conn.get_execution_options().get(BEGIN_IMMEDIATE, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = turn_taking(conn.connection.dbapi_connection)
+        dbapi_connection.take_turn(busy_timeout_ms / 1000)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.give_turn_back()
+            raise
 
+    return engine
+
+
+def _reading(engine: Engine) -> Engine:
+    """The engine readers use.
+
+    PostgreSQL runs at READ COMMITTED, where every statement takes its own snapshot even
+    inside a transaction: a reading transaction adds no consistency, only a BEGIN and a
+    ROLLBACK round trip to every request. So readers run in autocommit there, with exactly
+    the same guarantees. SQLite keeps its reading transaction: there, it is what gives
+    every statement of a request one snapshot (WAL).
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
     return engine
 
 
@@ -60,7 +89,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.reader = sessionmaker(engine, expire_on_commit=False)
+        self.reader = sessionmaker(_reading(engine), expire_on_commit=False)
         writer_engine = engine.execution_options(**{BEGIN_IMMEDIATE: True})
         self.writer = sessionmaker(writer_engine, expire_on_commit=False)
         # Every change made through a writing session lands in the audit trail.

@@ -1,6 +1,5 @@
 """Logging in and out, rotating refresh tokens, and telling who a request acts for."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -114,33 +113,34 @@ def authenticate(session: Session, settings: Settings, token: str) -> Authentica
     if credentials.api_key_prefix(token) is not None:
         return _api_key_actor(session, token)
     claims = credentials.read_access_token(settings, token)
-    if queries.live_session(session, claims.session_id) is None:
+    user = queries.signed_in_user(session, claims.session_id, claims.user_id)
+    if user is None:
         raise Unauthorized("this login session has ended; log in again")
-    user = queries.user_by_public_id(session, claims.user_id)
-    if user is None or not user.is_active:
+    if not user.is_active:
         raise Unauthorized("the account is deactivated")
-    return Authenticated(user_actor(user, claims.session_id))
-
-
-def user_actor(user: User, session_id: uuid.UUID | None = None) -> Actor:
-    scope = frozenset(w.id for w in user.warehouses) or None
-    return Actor("user", user.public_id, user.email, Role(user.role), scope, session_id)
+    scope = user.warehouse_ids or None
+    actor = Actor("user", user.public_id, user.email, Role(user.role), scope, claims.session_id)
+    return Authenticated(actor)
 
 
 def _api_key_actor(session: Session, key: str) -> Authenticated:
     prefix = credentials.api_key_prefix(key)
     assert prefix is not None
-    found = queries.api_key_by_prefix(session, prefix)
+    found = queries.key_holder(session, prefix)
     if found is None or not credentials.same_digest(found.key_hash, key):
         raise Unauthorized("the API key is not valid")
     if found.revoked_at is not None:
         raise Unauthorized("the API key was revoked")
     last = found.last_used_at
     stale = last is None or utcnow() - last > LAST_USED_RESOLUTION
-    scope = frozenset(w.id for w in found.warehouses) or None
     explicit = None if found.permissions is None else frozenset(map(Permission, found.permissions))
     actor = Actor(
-        "api_key", found.public_id, found.name, Role(found.role), scope, permissions=explicit
+        "api_key",
+        found.public_id,
+        found.name,
+        Role(found.role),
+        found.warehouse_ids or None,
+        permissions=explicit,
     )
     return Authenticated(actor, found.id if stale else None)
 

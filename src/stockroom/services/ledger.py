@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import (
     Location,
-    OutboxEvent,
     Product,
     ReservationAllocation,
     StockMovement,
 )
+from stockroom.db.queries import outbox
 from stockroom.db.queries import reservations as reservation_queries
 from stockroom.db.queries import stock as queries
 from stockroom.db.types import utcnow
@@ -231,11 +231,13 @@ def _record(
     )
     session.add(movement)
     session.flush()
-    session.add_all(_events(movement, state))
+    outbox.append_events(session, _events(movement, state))
     return movement
 
 
-def _events(movement: StockMovement, state: queries.BalanceState) -> list[OutboxEvent]:
+def _events(
+    movement: StockMovement, state: queries.BalanceState
+) -> list[tuple[str, datetime, dict[str, Any]]]:
     where = {
         "product_id": str(movement.product.public_id),
         "sku": movement.product.sku,
@@ -267,8 +269,8 @@ def _events(movement: StockMovement, state: queries.BalanceState) -> list[Outbox
     }
     at = movement.created_at
     return [
-        OutboxEvent(type=events.STOCK_MOVEMENT_CREATED, occurred_at=at, payload=created),
-        OutboxEvent(type=events.INVENTORY_UPDATED, occurred_at=at, payload=updated),
+        (events.STOCK_MOVEMENT_CREATED, at, created),
+        (events.INVENTORY_UPDATED, at, updated),
     ]
 
 

@@ -72,9 +72,11 @@ def change_balance(
         .returning(
             StockBalance.id, StockBalance.on_hand, StockBalance.reserved, StockBalance.version
         )
-        .execution_options(synchronize_session=False)
     )
-    row = session.execute(stmt).one_or_none()
+    # On the connection (Core), not through the ORM's bulk-update machinery: this is the
+    # hot path, and no ORM object needs synchronising (balances are never loaded as objects
+    # in a writing transaction).
+    row = session.connection().execute(stmt).one_or_none()
     return None if row is None else BalanceState(*row)
 
 
