@@ -177,16 +177,23 @@ def post_count(
     raise ConcurrentChange("the balance kept changing during the count; count again")
 
 
-def lock_balances(session: Session, places: list[tuple[Product, Location]]) -> None:
+def lock_balances(
+    session: Session, places: list[tuple[Product, Location]]
+) -> dict[tuple[int, int], queries.BalanceState]:
     """Lock (creating if need be) several balances in one fixed order: product, location.
 
     A request that then touches them in any order cannot deadlock with another request
     that locked an overlapping set, because both acquired their locks in this order.
+    Returns each balance as locked, by (product id, location id).
     """
     now = utcnow()
     keys = sorted({(p.id, loc.id, loc.warehouse_id) for p, loc in places})
-    for product_id, location_id, warehouse_id in keys:
-        queries.lock_balance(session, product_id, location_id, warehouse_id, now)
+    return {
+        (product_id, location_id): queries.lock_balance(
+            session, product_id, location_id, warehouse_id, now
+        )
+        for product_id, location_id, warehouse_id in keys
+    }
 
 
 def _ensure_balance(session: Session, entry: LedgerEntry, now: datetime) -> None:

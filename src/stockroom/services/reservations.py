@@ -139,13 +139,15 @@ def _lock_and_read(
     places = {
         (line.product.id, loc.id): (line.product, loc) for line in lines for loc in line.places
     }
-    ledger.lock_balances(session, list(places.values()))
+    locked = ledger.lock_balances(session, list(places.values()))
     label = actor.label if actor else None
     free: dict[tuple[int, int], Candidate] = {}
     for key in sorted(places):
         product, location = places[key]
-        ledger.expire_overdue(session, (product, location), now, label)
-        available = ledger.free_at(session, product.id, location.id)
+        if ledger.expire_overdue(session, (product, location), now, label):
+            available = ledger.free_at(session, product.id, location.id)  # it changed
+        else:
+            available = locked[key].on_hand - locked[key].reserved
         free[key] = Candidate(location.id, location.type, location.code, available)
     return free
 

@@ -112,14 +112,19 @@ def create_empty_balance(
 
 def lock_balance(
     session: Session, product_id: int, location_id: int, warehouse_id: int, now: datetime
-) -> None:
-    """Lock the balance row for this transaction, creating it (empty) if it is missing.
+) -> BalanceState:
+    """Lock the balance row for this transaction, creating it (empty) if it is missing, and
+    return what it holds once locked.
 
-    One upsert does both: ``ON CONFLICT DO UPDATE`` takes the row lock on an existing row.
+    One upsert does all three: ``ON CONFLICT DO UPDATE`` takes the row lock on an existing
+    row and ``RETURNING`` reads it under that lock (the newest committed version).
     """
     stmt = _empty_balance(session, product_id, location_id, warehouse_id, now)
     keep = {"version": StockBalance.version}
-    session.execute(stmt.on_conflict_do_update(index_elements=BALANCE_KEY, set_=keep))
+    locked = stmt.on_conflict_do_update(index_elements=BALANCE_KEY, set_=keep).returning(
+        StockBalance.id, StockBalance.on_hand, StockBalance.reserved, StockBalance.version
+    )
+    return BalanceState(*session.connection().execute(locked).one())
 
 
 def read_balance(session: Session, product_id: int, location_id: int) -> BalanceState | None:
