@@ -1,10 +1,12 @@
 """Engine and session set-up for SQLite (embedded default) and PostgreSQL."""
 
 import sqlite3
+import time
 from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockroom.config import Settings
@@ -20,18 +22,55 @@ def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
         return _sqlite_engine(url, settings.sqlite_busy_timeout_ms)
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
-        pool_pre_ping=True,
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection unused for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has sat idle for a while.
+
+    ``pool_pre_ping`` pings on every checkout: a round trip on every request (two with
+    authentication), about a tenth of a product GET's server time. Connections that die
+    quietly (a firewall's idle timeout, a server restart during a lull) are the idle ones;
+    one that was in use seconds ago is not. If the server goes away while connections are
+    busy, the first statement that fails on one invalidates the whole pool (SQLAlchemy's
+    disconnect handling), so only requests already under way see the error.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since", 0.0)
+        if time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool throws this connection away and hands out a new one instead.
+            raise DisconnectionError(f"pooled connection is dead: {error}") from error
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     turns = WriterTurns()  # one queue of writers per engine, i.e. per process
     connect_args = {"timeout": busy_timeout_ms / 1000, "factory": TurnTakingConnection}
     engine = create_engine(url, connect_args=connect_args)
+    _ping_when_idle(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
