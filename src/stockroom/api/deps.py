@@ -1,6 +1,7 @@
 """Dependencies shared by the routers, as ``Annotated`` aliases."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -11,18 +12,23 @@ from stockroom.domain.paging import DEFAULT_LIMIT, MAX_LIMIT
 from stockroom.services.credentials import Passwords
 from stockroom.services.unit_of_work import Database, UnitOfWork
 
+# FastAPI runs a plain ``def`` dependency in its thread pool, a hand-off of its own for each
+# one on every request. Those that only read ``app.state`` or their arguments never block,
+# so they are ``async def`` and run on the event loop; ``def`` is kept for the ones that
+# touch the database.
 
-def get_database(request: Request) -> Database:
+
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_passwords(request: Request) -> Passwords:
+async def get_passwords(request: Request) -> Passwords:
     passwords: Passwords = request.app.state.passwords
     return passwords
 
@@ -46,43 +52,52 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 
 
+@dataclass(frozen=True)
 class ListParams:
     """``limit``, ``cursor`` and ``sort`` of every list route."""
 
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
-        cursor: Annotated[
-            str | None, Query(max_length=1024, description="next_cursor of the previous page")
-        ] = None,
-        sort: Annotated[
-            str | None,
-            Query(max_length=200, description="Fields, comma separated; '-' sorts descending"),
-        ] = None,
-    ) -> None:
-        self.limit, self.cursor, self.sort = limit, cursor, sort
+    limit: int
+    cursor: str | None
+    sort: str | None
 
 
-Listing = Annotated[ListParams, Depends()]
+async def list_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, Query(max_length=1024, description="next_cursor of the previous page")
+    ] = None,
+    sort: Annotated[
+        str | None,
+        Query(max_length=200, description="Fields, comma separated; '-' sorts descending"),
+    ] = None,
+) -> ListParams:
+    return ListParams(limit, cursor, sort)
 
 
+Listing = Annotated[ListParams, Depends(list_params)]
+
+
+@dataclass(frozen=True)
 class FeedParams:
     """``cursor`` and ``limit`` of a change feed; no ``sort``: a feed has one order."""
 
-    def __init__(
-        self,
-        limit: Annotated[
-            int, Query(ge=1, le=MAX_LIMIT, description="At most this many items")
-        ] = DEFAULT_LIMIT,
-        cursor: Annotated[
-            str | None,
-            Query(
-                max_length=1024,
-                description="next_cursor of the previous reply; without it, from the start",
-            ),
-        ] = None,
-    ) -> None:
-        self.limit, self.cursor = limit, cursor
+    limit: int
+    cursor: str | None
 
 
-Feed = Annotated[FeedParams, Depends()]
+async def feed_params(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="At most this many items")
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=1024,
+            description="next_cursor of the previous reply; without it, from the start",
+        ),
+    ] = None,
+) -> FeedParams:
+    return FeedParams(limit, cursor)
+
+
+Feed = Annotated[FeedParams, Depends(feed_params)]

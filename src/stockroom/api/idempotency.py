@@ -116,7 +116,7 @@ class Writer:
         )
 
 
-def get_writer(
+async def get_writer(
     unit: WriteUnit,
     request: Request,
     settings: SettingsDep,

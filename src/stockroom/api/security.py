@@ -56,7 +56,7 @@ class Require:
         self.permission = permission
         self.mark = AUTHENTICATED if permission is None else permission.value
 
-    def __call__(self, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    async def __call__(self, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         if self.permission is not None:
             require_permission(actor, self.permission)
         return actor
@@ -67,7 +67,7 @@ class Public:
 
     mark = PUBLIC_MARK
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:
         return None
 
 
