@@ -58,8 +58,11 @@ def reserve(
     def work() -> ReserveResult:
         command = body.command(utcnow(), settings.reservation_ttl_seconds)
         done = reservations.reserve(writer.session, command, actor)
+        now = utcnow()
         return ReserveResult(
-            reservations=_read(writer.session, done.reservations),
+            reservations=[
+                ReservationRead.of(r, done.allocations[r.id], now) for r in done.reservations
+            ],
             shortages=[ShortageRead.of(s) for s in done.shortages],
         )
 

@@ -75,6 +75,8 @@ class Reserve:
 class Reserved:
     reservations: list[Reservation]
     shortages: list[Shortage] = field(default_factory=list)
+    # Each new reservation's allocations by reservation id, as written (not read back).
+    allocations: dict[int, list[ReservationAllocation]] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,7 +105,11 @@ def reserve(session: Session, command: Reserve, actor: Actor | None) -> Reserved
         for line, plan in zip(lines, plans, strict=True)
         if plan
     ]
-    return Reserved(reservations=made, shortages=shortages)
+    return Reserved(
+        reservations=[reservation for reservation, _ in made],
+        shortages=shortages,
+        allocations={reservation.id: allocations for reservation, allocations in made},
+    )
 
 
 def _resolve(session: Session, line: ReserveLine, actor: Actor | None) -> _Line:
@@ -185,7 +191,7 @@ def _book(
     command: Reserve,
     group: uuid.UUID,
     actor: Actor | None,
-) -> Reservation:
+) -> tuple[Reservation, list[ReservationAllocation]]:
     reservation = Reservation(
         public_id=uuid.uuid4(),
         product=line.product,
@@ -203,21 +209,22 @@ def _book(
     )
     session.add(reservation)
     session.flush()
+    allocations = []
     for location, taken in plan:
-        session.add(
-            ReservationAllocation(
-                reservation_id=reservation.id,
-                product_id=line.product.id,
-                location=location,
-                warehouse_id=location.warehouse_id,
-                quantity=taken,
-                open=taken,
-                status=ReservationStatus.ACTIVE,
-                expires_at=command.expires_at,
-            )
+        allocation = ReservationAllocation(
+            reservation_id=reservation.id,
+            product_id=line.product.id,
+            location=location,
+            warehouse_id=location.warehouse_id,
+            quantity=taken,
+            open=taken,
+            status=ReservationStatus.ACTIVE,
+            expires_at=command.expires_at,
         )
+        session.add(allocation)
+        allocations.append(allocation)
         _post(session, MovementType.RESERVE, reservation, location, Decimal(0), taken, actor)
-    return reservation
+    return reservation, allocations
 
 
 def _post(
