@@ -1,11 +1,15 @@
 """Apply Alembic migrations (``stockroom db upgrade``)."""
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
+
+from stockroom.db.models.base import ONLY_ON
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -30,3 +34,15 @@ def current_revision(database_url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def only_for(dialect_name: str) -> Callable[..., bool]:
+    """Alembic's ``include_object``: leaves out what the models build on another database
+    only (``models.base.postgresql_only``), so autogenerate neither adds it here nor
+    reports it missing."""
+
+    def include(item: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        only_on = getattr(item, "info", {}).get(ONLY_ON)
+        return only_on is None or only_on == dialect_name
+
+    return include

@@ -213,7 +213,7 @@ class BalanceRead(BaseModel):
             product_id=b.product.public_id,
             sku=b.product.sku,
             name=b.product.name,
-            unit=b.product.unit.code,
+            unit=b.product.unit_code,
             location_id=b.location.public_id,
             location=location_path(b.warehouse.code, b.location.code),
             location_type=LocationType(b.location.type),

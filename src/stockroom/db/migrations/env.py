@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from stockroom.db.migrate import only_for
 from stockroom.db.models import Base
 
 target_metadata = Base.metadata
@@ -18,6 +19,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=only_for(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -1,11 +1,12 @@
 """Catalog: units of measure, nested categories, products."""
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
-from stockroom.db.models.base import Base, PublicId, Timestamps, Versioned
+from stockroom.db.models.base import Base, PublicId, Timestamps, Versioned, postgresql_only
 from stockroom.db.types import Money, Quantity
 
 
@@ -64,3 +65,25 @@ class Product(PublicId, Timestamps, Versioned, Base):
 
 # SKUs are unique whatever their case: "abc-1" and "ABC-1" are one product.
 Index("uq_products_sku_lower", func.lower(Product.sku), unique=True)
+
+# Lists and the inventory page are sorted by SKU (then id) by default: read in index order,
+# a first page or a cursor's next page stops after ``limit`` rows instead of sorting all.
+Index("ix_products_sku", Product.sku, Product.id)
+
+
+# ``q=`` search is ILIKE '%q%' on SKU and name and LIKE on the barcode; a B-tree cannot
+# serve a pattern with a leading wildcard, trigram indexes can (same results, no scan).
+def _trigram_index(column: InstrumentedAttribute[Any]) -> Index:
+    return postgresql_only(
+        Index(
+            f"ix_products_{column.key}_trgm",
+            column,
+            postgresql_using="gin",
+            postgresql_ops={column.key: "gin_trgm_ops"},
+        )
+    )
+
+
+_trigram_index(Product.sku)
+_trigram_index(Product.name)
+_trigram_index(Product.barcode)

@@ -91,6 +91,9 @@ class StockMovement(PublicId, Base):
     __tablename__ = "stock_movements"
     __table_args__ = (
         Index("ix_stock_movements_balance", "product_id", "location_id", "id"),
+        # A product's movements, newest first (the list's default order): read backwards,
+        # a page stops after ``limit`` rows, however long the product's history.
+        Index("ix_stock_movements_product_time", "product_id", "created_at", "id"),
         Index("ix_stock_movements_location", "location_id", "id"),
         Index("ix_stock_movements_warehouse_time", "warehouse_id", "created_at"),
         Index("ix_stock_movements_reference", "reference_type", "reference_id"),

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_
+from sqlalchemy import ColumnElement, Select, and_, false, or_, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from stockroom.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, InvalidListRequest, Page
@@ -86,7 +86,20 @@ def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool
     for i, key in enumerate(keys):
         same_before = [_same(keys[j].column, values[j]) for j in range(i)]
         clauses.append(and_(*same_before, _beyond(key, values[i])))
-    return or_(*clauses)
+    return and_(_from(keys[0], values[0]), or_(*clauses))
+
+
+def _from(key: SortKey, value: Any) -> ColumnElement[bool]:
+    """A bound on the first key alone that the rows after the cursor all meet.
+
+    Implied by the OR of ``_after``, so it changes no result; but a database can start an
+    index scan there, where the OR alone makes it read (and skip) every earlier row.
+    Only for a column that is never NULL: with NULLs the bound would be an OR again.
+    """
+    if value is None or _nullable(key.column):
+        return true()
+    bound: ColumnElement[bool] = key.column <= value if key.descending else key.column >= value
+    return bound
 
 
 def _same(column: Sortable, value: Any) -> ColumnElement[bool]:
@@ -100,6 +113,10 @@ def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
         return column.is_not(None) if value is None else column < value
     if value is None:
         return false()  # nothing sorts after NULL when ascending
+    if not _nullable(column):
+        # No NULL can come after it: a plain range, which an index can read directly.
+        after: ColumnElement[bool] = column > value
+        return after
     return or_(column > value, column.is_(None))
 
 
