@@ -194,9 +194,10 @@ def _age(pending: Unsealed) -> timedelta:
 
 
 def _describe_chain(report: audit_verify.ChainReport, stale: bool) -> None:
+    rate = f" ({report.micros_per_row:.1f} µs per row)" if report.checked else ""
     typer.echo(
         f"audit chain: {report.checked:,} row(s) checked up to seq {report.end.seq} in "
-        f"{report.seconds:.2f} s ({report.micros_per_row:.1f} µs per row)"
+        f"{report.seconds:.2f} s{rate}"
     )
     pending = report.unsealed
     if pending.count:
