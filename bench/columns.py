@@ -54,5 +54,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "audit_log": (
         "id", "created_at", "actor", "actor_name", "action", "entity_type", "entity_id",
         "changes", "request_id", "client_ip", "warehouse_id", "seq", "prev_hash", "hash",
+        "tx_id",
     ),
 }  # fmt: skip

@@ -32,6 +32,7 @@ from bench.sink import (
     drop_secondary_indexes,
 )
 from bench.world import Item, World, build_world, new_uuid
+from stockroom.config import Settings
 from stockroom.db import migrate
 
 # Products per transaction: large enough for COPY to stream, small enough to keep the
@@ -127,7 +128,7 @@ def _load_history(
 ) -> Chain:
     actors = {f"user:{new_uuid(rng)}": name for name in ACTOR_NAMES}
     out = Output(rng, list(actors), world.customer_ids)
-    chain = Chain(actors)
+    chain = Chain(actors, Settings().audit_secret())
     writer = Writer(connection, sink)
     writer.start()
     try:
@@ -167,8 +168,11 @@ def _finish(connection: Connection, chain: Chain) -> None:
     """Point the chain's head at the last sealed row; on PostgreSQL move the id sequences
     on and refresh the planner's statistics for the benchmarks that follow."""
     connection.execute(
-        text("UPDATE audit_head SET last_seq = :seq, last_hash = :hash WHERE id = 1"),
-        {"seq": chain.seq, "hash": chain.head},
+        text(
+            "UPDATE audit_head SET last_seq = :seq, last_hash = :hash, legacy_seq = 0, "
+            "mac = :mac WHERE id = 1"
+        ),
+        {"seq": chain.seq, "hash": chain.head, "mac": chain.head_mac()},
     )
     if connection.dialect.name == "postgresql":
         advance_sequences(connection, (*STATIC_TABLES, *BATCH_TABLES))

@@ -1,8 +1,10 @@
 """Audit rows for the generated ledger, sealed into the hash chain as they are made.
 
-The application writes one ``audit_log`` row per ledger row and seals it at commit; here
-the rows are sealed in ``seq`` order as they are generated, with the application's own
-``chain_hash``, so ``verify_chain`` checks them exactly as it checks real ones.
+The application writes one ``audit_log`` row per ledger row and its sealer chains it
+later; here the rows are sealed in ``seq`` order as they are generated, with the
+application's own ``keyed_hash`` and audit key (``Settings.audit_secret``: the
+environment, or the development key file), so ``stockroom verify`` checks them exactly
+as it checks real ones.
 """
 
 import time
@@ -11,7 +13,7 @@ from typing import Any, NamedTuple
 
 from bench.columns import COLUMNS
 from bench.world import Row
-from stockroom.db.audit import GENESIS, chain_hash
+from stockroom.domain.audit_chain import GENESIS, head_mac, keyed_hash
 
 M = {name: n for n, name in enumerate(COLUMNS["stock_movements"])}
 # What the audit trail records of a movement, besides its type (the action).
@@ -21,7 +23,7 @@ RECORDED_AT = [(name, M[name]) for name in RECORDED]
 
 
 class AuditContent(NamedTuple):
-    """The hashed columns of an audit row, as ``chain_hash`` reads them."""
+    """The hashed columns of an audit row, in ``domain.audit_chain.CONTENT`` order."""
 
     created_at: datetime
     actor: str | None
@@ -38,7 +40,8 @@ class AuditContent(NamedTuple):
 class Chain:
     """The end of the chain so far: the last position and its hash."""
 
-    def __init__(self, actor_names: dict[str, str]) -> None:
+    def __init__(self, actor_names: dict[str, str], key: bytes) -> None:
+        self.key = key
         self.seq = 0
         self.head = GENESIS
         self.actor_names = actor_names
@@ -65,5 +68,10 @@ class Chain:
 
     def _seal(self, content: AuditContent) -> Row:
         self.seq += 1
-        previous, self.head = self.head, chain_hash(self.head, self.seq, content)
-        return (self.seq, *content, self.seq, previous, self.head)
+        previous, self.head = self.head, keyed_hash(self.key, self.head, self.seq, content)
+        # tx_id 0, as the ledger rows beside them: sealed already, before any later row.
+        return (self.seq, *content, self.seq, previous, self.head, 0)
+
+    def head_mac(self) -> str:
+        """The head's MAC, as the application's sealer writes it (no legacy rows here)."""
+        return head_mac(self.key, self.seq, self.head, 0)

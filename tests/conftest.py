@@ -19,6 +19,10 @@ from support.db import empty
 from support.postgres import PostgresServer, PostgresServerError, PostgresUnavailable
 
 SEEDED_UNITS = ("pcs", "box", "pack", "pair", "kg", "g", "l", "m")
+# One audit key for the whole run: the settings below, every `stockroom` the tests invoke
+# (in process or as a subprocess) and the bench generator read it from the environment,
+# so none of them writes a key file into the working directory.
+os.environ.setdefault("STOCKROOM_AUDIT_KEY", "test-audit-key-" + "k" * 32)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

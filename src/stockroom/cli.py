@@ -1,8 +1,10 @@
-"""The ``stockroom`` command: serve, worker, db upgrade, demo, verify."""
+"""The ``stockroom`` command: serve, worker, db upgrade, demo, verify, audit seal."""
 
 import logging
 import signal
 import threading
+from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,15 +13,18 @@ import uvicorn
 from stockroom.api import limiter
 from stockroom.config import get_settings
 from stockroom.db import migrate
-from stockroom.db.audit import verify_chain
+from stockroom.db.queries.audit import Unsealed
 from stockroom.domain.access import Role
+from stockroom.domain.audit_chain import START
+from stockroom.domain.clock import utcnow
 from stockroom.domain.errors import DomainError
-from stockroom.services import users
+from stockroom.services import audit_verify, users
+from stockroom.services.audit_seal import ChainHeadUntrusted
 from stockroom.services.credentials import Passwords
 from stockroom.services.demo import load_demo
 from stockroom.services.unit_of_work import Database, UnitOfWork, connect
 from stockroom.services.verify import find_mismatches
-from stockroom.workers import expiry
+from stockroom.workers import expiry, rounds, sealer
 
 app = typer.Typer(
     help="Stockroom inventory management.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -28,6 +33,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+audit_app = typer.Typer(help="The audit trail's hash chain.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 
 def _database() -> Database:
@@ -73,28 +80,58 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
 
 @app.command()
 def worker(
-    once: Annotated[bool, typer.Option(help="Expire what is due now, then exit")] = False,
+    once: Annotated[bool, typer.Option(help="Do what is due now, then exit")] = False,
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between rounds")] = 5.0,
     batch: Annotated[
         int, typer.Option(min=1, max=10_000, help="Reservations per transaction")
     ] = 500,
+    seal_batch: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Audit rows sealed per transaction")
+    ] = 2_000,
 ) -> None:
-    """Release expired reservations (run one or more next to the web server)."""
+    """Release expired reservations and seal the audit trail (run one or more next to the
+    web server)."""
     database = _database()
+    key = get_settings().audit_secret()
+    jobs = [
+        rounds.Job(
+            "reservation expiry",
+            lambda: expiry.expire_once(database, batch),
+            lambda n: typer.echo(f"expired {n} reservations"),
+        ),
+        rounds.Job(
+            "audit sealing",
+            lambda: sealer.seal_once(database, key, seal_batch),
+            lambda n: typer.echo(f"sealed {n} audit rows"),
+        ),
+    ]
     if once:
-        typer.echo(f"expired {expiry.expire_once(database, batch)} reservations")
+        for job in jobs:
+            job.report(job.run_once())
         return
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    typer.echo(f"expiring reservations every {interval} s; Ctrl-C to stop")
-    expiry.run(
-        database,
-        interval=interval,
-        batch_size=batch,
-        stop=stop,
-        report=lambda n: typer.echo(f"expired {n} reservations"),
-    )
+    typer.echo(f"expiring reservations and sealing the audit trail every {interval} s")
+    rounds.run(jobs, interval=interval, stop=stop)
+
+
+@audit_app.command("seal")
+def audit_seal(
+    batch: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Audit rows sealed per transaction")
+    ] = 2_000,
+) -> None:
+    """Seal every audit row that is final now (what the worker does each round)."""
+    database = _database()
+    try:
+        sealed = sealer.seal_once(database, get_settings().audit_secret(), batch)
+    except ChainHeadUntrusted as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    finally:
+        database.dispose()
+    typer.echo(f"sealed {sealed} audit rows")
 
 
 @app.command()
@@ -109,28 +146,73 @@ def demo() -> None:
 
 
 @app.command()
-def verify() -> None:
+def verify(
+    since_checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            help="A file outside the database with the last verified audit row: check only "
+            "the rows sealed since, then move the checkpoint on (created on first use)"
+        ),
+    ] = None,
+    max_unsealed_age: Annotated[
+        int, typer.Option(min=0, help="Seconds an audit row may wait for the sealer")
+    ] = 600,
+) -> None:
     """Recompute every balance from the ledger and check the audit hash chain; exit 1 if
     anything is off, naming each balance or audit row."""
+    settings = get_settings()
+    since = audit_verify.read_checkpoint(since_checkpoint) if since_checkpoint else None
     database = _database()
     with UnitOfWork(database, write=False) as unit:
         mismatches = find_mismatches(unit.session)
-        breaks = verify_chain(unit.session)
+        report = audit_verify.verify_chain(unit.session, settings.audit_secret(), since or START)
     database.dispose()
     for mismatch in mismatches:
         typer.echo(f"MISMATCH {mismatch.describe()}", err=True)
-    for chain_break in breaks:
+    for chain_break in report.breaks:
         typer.echo(f"TAMPERED {chain_break.describe()}", err=True)
+    stale = _age(report.unsealed) > timedelta(seconds=max_unsealed_age)
     if mismatches:
         typer.echo(f"{len(mismatches)} balance(s) disagree with the ledger", err=True)
-    if breaks:
-        typer.echo(f"{len(breaks)} problem(s) in the audit chain", err=True)
-    if mismatches or breaks:
+    if report.broken:
+        typer.echo(f"{report.broken} problem(s) in the audit chain", err=True)
+    elif since_checkpoint:
+        audit_verify.write_checkpoint(since_checkpoint, report.end)
+    if not (mismatches or report.broken or stale):
+        typer.echo(
+            "ok: every balance equals the sum of its ledger rows, reservations and order "
+            "lines agree, the audit chain is intact"
+        )
+    _describe_chain(report, stale)
+    if mismatches or report.broken or stale:
         raise typer.Exit(1)
+
+
+def _age(pending: Unsealed) -> timedelta:
+    """How long the oldest unsealed row has waited for the sealer."""
+    return utcnow() - pending.oldest_at if pending.oldest_at else timedelta(0)
+
+
+def _describe_chain(report: audit_verify.ChainReport, stale: bool) -> None:
+    rate = f" ({report.micros_per_row:.1f} µs per row)" if report.checked else ""
     typer.echo(
-        "ok: every balance equals the sum of its ledger rows, reservations and order lines "
-        "agree, the audit chain is intact"
+        f"audit chain: {report.checked:,} row(s) checked up to seq {report.end.seq} in "
+        f"{report.seconds:.2f} s{rate}"
     )
+    pending = report.unsealed
+    if pending.count:
+        # Never passed over in silence: fresh ones are normal, old ones are not.
+        what = f"{pending.count:,} audit row(s) not sealed yet (oldest id={pending.oldest_id}, "
+        what += f"{_age(pending).total_seconds():.0f} s old)"
+        if stale:
+            typer.echo(f"UNSEALED {what}: is `stockroom worker` running?", err=True)
+        else:
+            typer.echo(f"audit chain: {what}; `stockroom worker` seals them")
+    if report.legacy:
+        typer.echo(
+            f"audit chain: the first {report.legacy:,} row(s) were sealed before the audit "
+            "key (plain SHA-256): they show accidental edits, not a deliberate rewrite"
+        )
 
 
 @users_app.command("create-admin")

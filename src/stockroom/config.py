@@ -51,7 +51,8 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = Field(
         default="development",
-        description="`production` refuses to start without a strong STOCKROOM_JWT_SECRET",
+        description="`production` refuses to start without a strong STOCKROOM_JWT_SECRET and "
+        "STOCKROOM_AUDIT_KEY",
     )
     jwt_secret: SecretStr | None = Field(
         default=None,
@@ -61,6 +62,13 @@ class Settings(BaseSettings):
     secret_file: Path = Field(
         default=Path("stockroom.secret"),
         description="Where the generated development secret is kept (mode 600)",
+    )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description=f"Keys the audit trail's hash chain (HMAC); at least {MIN_SECRET_LENGTH} "
+        "random characters, kept outside the database: whoever can edit the database but "
+        "lacks this key cannot rewrite the trail unnoticed. Unset in development: generated "
+        "once and kept beside the secret file (`.audit-key`)",
     )
     access_token_minutes: int = Field(
         default=15, ge=1, le=24 * 60, description="Lifetime of an access token"
@@ -104,13 +112,14 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _safe_secret(self) -> "Settings":
         """A weak secret is refused always; a missing one only in production."""
-        if self.environment == "production" or self.jwt_secret is not None:
-            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
-            if len(secret) < MIN_SECRET_LENGTH:
-                raise ValueError(
-                    f"STOCKROOM_JWT_SECRET must be set to at least {MIN_SECRET_LENGTH} "
-                    "random characters in production"
-                )
+        for variable, value in (("JWT_SECRET", self.jwt_secret), ("AUDIT_KEY", self.audit_key)):
+            if self.environment == "production" or value is not None:
+                secret = value.get_secret_value() if value else ""
+                if len(secret) < MIN_SECRET_LENGTH:
+                    raise ValueError(
+                        f"STOCKROOM_{variable} must be set to at least {MIN_SECRET_LENGTH} "
+                        "random characters in production"
+                    )
         return self
 
     @field_validator("trusted_proxies")
@@ -123,14 +132,23 @@ class Settings(BaseSettings):
 
     def signing_secret(self) -> str:
         """The JWT secret: configured, or generated once and kept (mode 600) in secret_file."""
-        if self.jwt_secret is not None:
-            return self.jwt_secret.get_secret_value()
-        if self.secret_file.exists():
-            return self.secret_file.read_text().strip()
-        secret = secrets.token_urlsafe(48)
-        self.secret_file.touch(mode=0o600)
-        self.secret_file.write_text(secret)
-        return secret
+        return _kept_secret(self.jwt_secret, self.secret_file)
+
+    def audit_secret(self) -> bytes:
+        """The audit chain's key: configured, or generated once and kept (mode 600) beside
+        the secret file. Only the sealer and ``verify`` need it, never a request."""
+        return _kept_secret(self.audit_key, self.secret_file.with_suffix(".audit-key")).encode()
+
+
+def _kept_secret(configured: SecretStr | None, path: Path) -> str:
+    if configured is not None:
+        return configured.get_secret_value()
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(secret)
+    return secret
 
 
 @lru_cache

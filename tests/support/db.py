@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Table, delete, select, text
 
+from stockroom.config import Settings
 from stockroom.db.engine import Database
 from stockroom.db.models import (
     AuditHead,
@@ -17,6 +18,7 @@ from stockroom.db.models import (
     StockBalance,
     StockMovement,
 )
+from stockroom.workers import sealer
 
 GENESIS = "0" * 64
 
@@ -71,4 +73,11 @@ def empty(db: Database, tables: Sequence[Table]) -> None:
             for table in tables:
                 conn.execute(delete(table))
         conn.execute(delete(AuditHead.__table__))
-        conn.execute(AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS))
+        conn.execute(
+            AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS, legacy_seq=0)
+        )
+
+
+def seal(db: Database) -> int:
+    """Seal the committed audit rows, as ``stockroom worker`` does each round; how many."""
+    return sealer.seal_once(db, Settings().audit_secret(), batch_size=1_000)

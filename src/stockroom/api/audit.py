@@ -21,7 +21,8 @@ Text = Annotated[str | None, Query(max_length=160)]
 
 
 class AuditEntryRead(BaseModel):
-    seq: int
+    sealed: bool
+    seq: int | None
     created_at: datetime
     actor: str | None
     actor_name: str | None
@@ -31,13 +32,12 @@ class AuditEntryRead(BaseModel):
     changes: dict[str, Any]
     request_id: str | None
     client_ip: str | None
-    hash: str
+    hash: str | None
 
     @classmethod
     def of(cls, e: "AuditEntry") -> Self:
-        assert e.seq is not None
-        assert e.hash is not None
         return cls(
+            sealed=e.seq is not None,
             seq=e.seq,
             created_at=e.created_at,
             actor=e.actor,
@@ -70,7 +70,8 @@ def list_audit(
         str | None, Query(max_length=64, description="Code or id: entries of that warehouse")
     ] = None,
 ) -> PageOut[AuditEntryRead]:
-    """Newest first. Each row's ``hash`` covers the row before it.
+    """Newest first. Each sealed row's ``hash`` covers the row before it; the newest rows
+    may not be sealed yet (``sealed: false``, no ``seq`` or ``hash``), for a few seconds.
 
     A reader limited to some warehouses sees only those warehouses' entries; entries of
     no warehouse (catalog, customers, users, keys) are for unscoped readers."""

@@ -86,7 +86,7 @@ SORT_FIELDS: dict[str, Iterable[str]] = {
     "/api/v1/orders": orders.SORTS,
     "/api/v1/users": users.USER_SORTS,
     "/api/v1/api-keys": ("created_at",),
-    "/api/v1/audit": ("seq",),
+    "/api/v1/audit": ("id",),
 }
 WRITES = frozenset({"post", "put", "patch", "delete"})
 OPERATION_ID = re.compile(r"^[a-z]+(_[a-z]+)+$")

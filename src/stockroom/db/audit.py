@@ -2,22 +2,18 @@
 
 After every flush, each created, changed or deleted row of an audited table becomes an
 ``audit_log`` row in the same transaction (with the changed fields, before and after).
-When the transaction commits, its rows are *sealed*: under a lock on the one
-``audit_head`` row they get the next chain positions and their hashes, each covering the
-previous row's hash. Editing, inserting or deleting any row afterwards breaks the chain,
-and ``verify_chain`` names the first row where it breaks.
+That is all a request does: no lock, no hash. The sealer (``services/audit_seal.py``, run
+by ``stockroom worker``) chains committed rows afterwards, and ``stockroom verify``
+(``services/audit_verify.py``) checks the chain.
 """
 
-import hashlib
-import json
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.base import NO_VALUE
 
@@ -41,7 +37,6 @@ from stockroom.db.models import (
 from stockroom.db.types import utcnow
 from stockroom.domain.access import RequestContext
 
-GENESIS = "0" * 64
 # Operational rows that are not business records, or that hold secrets. Allocations are
 # explained by their reservation and by the ledger rows (RESERVE, RELEASE...) they write.
 NOT_AUDITED = (
@@ -59,7 +54,6 @@ REDACTED = "[redacted]"
 def install(factory: sessionmaker[Session]) -> None:
     """Audit every session this factory makes."""
     event.listen(factory, "after_flush", _record_changes)
-    event.listen(factory, "before_commit", _seal)
 
 
 def _record_changes(session: Session, _flush_context: Any) -> None:
@@ -182,95 +176,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
-
-
-def _seal(session: Session) -> None:
-    """Chain this transaction's audit rows, under the head lock, just before commit."""
-    session.flush()
-    # Other transactions' unsealed rows are invisible here (not committed): these are ours.
-    rows = session.execute(
-        select(*HASHED_COLUMNS, *OPTIONAL_HASHED_COLUMNS, AuditEntry.id)
-        .where(AuditEntry.seq.is_(None))
-        .order_by(AuditEntry.id)
-    ).all()
-    if not rows:
-        return
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
-    seq, previous = head.last_seq, head.last_hash
-    for row in rows:
-        seq += 1
-        digest = chain_hash(previous, seq, row)
-        session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.id == row.id)
-            .values(seq=seq, prev_hash=previous, hash=digest)
-        )
-        previous = digest
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(last_seq=seq, last_hash=previous)
-    )
-
-
-# What a row's hash covers (besides its position and the previous hash).
-HASHED_COLUMNS = (
-    AuditEntry.created_at,
-    AuditEntry.actor,
-    AuditEntry.actor_name,
-    AuditEntry.action,
-    AuditEntry.entity_type,
-    AuditEntry.entity_id,
-    AuditEntry.changes,
-    AuditEntry.request_id,
-    AuditEntry.client_ip,
-)
-# Hashed only when set, so rows written before the column existed still verify.
-OPTIONAL_HASHED_COLUMNS = (AuditEntry.warehouse_id,)
-
-
-def chain_hash(previous: str, seq: int, row: Any) -> str:
-    """``row`` is an AuditEntry or a result row with the (optional) hashed columns."""
-    content = {column.key: getattr(row, column.key) for column in HASHED_COLUMNS}
-    for column in OPTIONAL_HASHED_COLUMNS:
-        if getattr(row, column.key) is not None:
-            content[column.key] = getattr(row, column.key)
-    content["seq"] = seq
-    content["created_at"] = row.created_at.isoformat()
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{previous}\n{canonical}".encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class ChainBreak:
-    row_id: int | None
-    seq: int | None
-    problem: str
-
-    def describe(self) -> str:
-        where = f"audit row id={self.row_id} (seq {self.seq})" if self.row_id else "audit log"
-        return f"{where}: {self.problem}"
-
-
-def verify_chain(session: Session) -> list[ChainBreak]:
-    """Walk the chain in order; report each row whose links or content do not hold."""
-    breaks: list[ChainBreak] = []
-    expected_seq, previous = 1, GENESIS
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq, AuditEntry.id)).scalars()
-    for row in rows:
-        if row.seq is None:
-            breaks.append(ChainBreak(row.id, None, "row was never sealed (inserted by hand?)"))
-            continue
-        if row.seq != expected_seq:
-            breaks.append(
-                ChainBreak(row.id, row.seq, f"rows {expected_seq}..{row.seq - 1} are missing")
-            )
-        elif row.prev_hash != previous:
-            breaks.append(ChainBreak(row.id, row.seq, "does not link to the row before it"))
-        if row.hash != chain_hash(row.prev_hash or "", row.seq, row):
-            breaks.append(ChainBreak(row.id, row.seq, "content was changed after it was written"))
-        expected_seq, previous = row.seq + 1, row.hash or ""
-    head = session.get(AuditHead, 1)
-    if head is None or head.last_seq != expected_seq - 1 or head.last_hash != previous:
-        breaks.append(ChainBreak(None, None, "the newest rows were removed (head mismatch)"))
-    return breaks

@@ -32,10 +32,11 @@ def list_entries(
     actor: Actor | None = None,
 ) -> Page[AuditEntry]:
     """A scoped reader sees the entries of their warehouses only: not even those of no
-    warehouse (catalog, customers, users, keys), which are for unscoped readers."""
-    stmt = select(AuditEntry).where(
-        AuditEntry.seq.is_not(None), within_scope(AuditEntry.warehouse_id, actor)
-    )
+    warehouse (catalog, customers, users, keys), which are for unscoped readers.
+
+    Rows the sealer has not reached yet are listed too (``seq`` still None): a change is
+    in the trail from its commit on, and sealing it later does not move it in the list."""
+    stmt = select(AuditEntry).where(within_scope(AuditEntry.warehouse_id, actor))
     if filters.warehouse:
         warehouse = get_warehouse(session, filters.warehouse, actor)
         stmt = stmt.where(AuditEntry.warehouse_id == warehouse.id)
@@ -51,6 +52,7 @@ def list_entries(
         stmt = stmt.where(AuditEntry.created_at >= filters.since)
     if filters.until:
         stmt = stmt.where(AuditEntry.created_at < filters.until)
-    # Newest first, in chain order.
-    keys = parse_sort(None, {"seq": AuditEntry.seq}, "-seq")
+    # Newest first, by insertion (the chain's order differs only among rows of concurrent
+    # transactions, and is not known for the unsealed ones).
+    keys = parse_sort(None, {"id": AuditEntry.id}, "-id")
     return paginate(session, stmt, keys, AuditEntry.id, cursor, limit)
