@@ -16,7 +16,7 @@ KEY = b"k" * 32
 
 
 def test_legacy_rows_hash_exactly_as_before_the_key() -> None:
-    """Vectors from the SHA-256 chain_hash that sealed rows before migration 0009."""
+    """Vectors from the SHA-256 chain_hash that sealed rows before migration 0010."""
     assert legacy_hash(GENESIS, 1, CONTENT) == (
         "723523c45cc7ad599444096a4b648abfeddd159a921694368a74670aaf7db360"
     )

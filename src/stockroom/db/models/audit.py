@@ -66,7 +66,7 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
-    # Rows up to here were sealed with the unkeyed legacy scheme (before migration 0009).
+    # Rows up to here were sealed with the unkeyed legacy scheme (before migration 0010).
     legacy_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # HMAC of (last_seq, last_hash, legacy_seq) with the audit key; NULL until first sealed.
     mac: Mapped[str | None] = mapped_column(String(64))
