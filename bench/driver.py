@@ -12,6 +12,7 @@ import asyncio
 import random
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bench.client import Connection, Reply
@@ -20,6 +21,13 @@ from bench.workloads import Send, Steps, Workload
 
 REQUEST_TIMEOUT_SECONDS = 60.0
 TRANSPORT_ERROR = 0  # the "status" of a request that got no reply at all
+# Before a run the server must be idle: an overloaded run leaves requests behind (a client
+# that timed out has gone, the server still works on its request) and they would weigh on
+# the next run, the other side's in a comparison. Idle: below this share of one core,
+# server, worker and database together, over one interval; waited for at most a minute.
+IDLE_CORE_SHARE = 0.2
+IDLE_INTERVAL_SECONDS = 0.25
+SETTLE_LIMIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class Measurement:
     cpu_seconds: dict[str, float]  # per process tree, plus "client"
     load_start: float
     load_end: float
+    settled_seconds: float  # waited before the run for the server to go idle
 
     @property
     def requests(self) -> int:
@@ -58,13 +67,20 @@ class Measurement:
 
 
 async def run_workload(
-    target: Target, workload: Workload, steps: Steps, duration: float, seed: int
+    target: Target,
+    workload: Workload,
+    steps: Steps,
+    duration: float,
+    seed: int,
+    others: Sequence[Target] = (),
 ) -> Measurement:
+    """``others``: servers that must be idle too before the run (the other side's)."""
     endpoints: dict[str, Endpoint] = defaultdict(Endpoint)
     connections = [
         Connection(target.host, target.port, {"Authorization": f"Bearer {target.token}"})
         for _ in range(workload.clients)
     ]
+    settled = await settle([target, *others])
     try:
         if workload.setup is not None:
             setup = getattr(steps, workload.setup)
@@ -100,7 +116,21 @@ async def run_workload(
         cpu_seconds={name: cpu_after[name] - cpu_before[name] for name in cpu_before},
         load_start=load_start,
         load_end=load_average(),
+        settled_seconds=settled,
     )
+
+
+async def settle(targets: Sequence[Target]) -> float:
+    """Wait until the servers' processes are idle (or a minute has passed); seconds waited."""
+    roots = {pid for target in targets for pid in target.cpu_roots.values()}
+    started = time.perf_counter()
+    while True:
+        before = sum(tree_cpu_seconds(pid) for pid in roots)
+        await asyncio.sleep(IDLE_INTERVAL_SECONDS)
+        spent = sum(tree_cpu_seconds(pid) for pid in roots) - before
+        waited = time.perf_counter() - started
+        if spent < IDLE_CORE_SHARE * IDLE_INTERVAL_SECONDS or waited > SETTLE_LIMIT_SECONDS:
+            return waited
 
 
 async def _client(

@@ -140,6 +140,7 @@ class Bench:
         everything = workloads(args.clients, args.hot_clients, args.max_clients)
         self.selected = [w for w in everything if w.name in chosen]
         self.oversell: dict[str, list[str]] = {}
+        self.targets: dict[str, Target] = {}
 
     def run(self, runner: asyncio.Runner) -> dict[str, Any]:
         with Databases(self.kind, self.workdir) as databases:
@@ -147,7 +148,7 @@ class Bench:
             sample = sample_data(self.sides[-1].url, self.args.seed)
             steps = Steps(sample, StockBook.of(sample.stocked, exclude_sku=sample.hot_spot().sku))
             with ExitStack() as servers:
-                targets = {}
+                targets = self.targets
                 for side in self.sides:
                     log(f"{self.kind}: starting the server{self._of(side)}")
                     targets[side.label] = servers.enter_context(self._server(side))
@@ -211,9 +212,14 @@ class Bench:
     ) -> Measurement:
         side = f" [{target.label}]" if target.label else ""
         log(f"{self.kind}: {workload.name}{side}, {workload.clients} clients, {seconds:g} s")
-        measured = runner.run(run_workload(target, workload, steps, seconds, self.args.seed))
+        others = [t for t in self.targets.values() if t is not target]
+        measured = runner.run(
+            run_workload(target, workload, steps, seconds, self.args.seed, others)
+        )
         figures = report.summarize([measured])
         total = figures["total"]
+        if measured.settled_seconds > 1:
+            log(f"  (waited {measured.settled_seconds:.1f} s for the server to go idle first)")
         log(
             f"  {total['throughput']:.0f} req/s, p95 {report.ms(total['p95_ms'])} ms, "
             f"errors {total['error_count']}, client CPU "
@@ -271,6 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
         return _main(argv)
+    except KeyboardInterrupt:
+        log("interrupted: everything it started has been stopped")
+        return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
 

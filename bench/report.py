@@ -76,6 +76,7 @@ def summarize(measurements: Sequence[Measurement]) -> dict[str, Any]:
             k: 1000 * v / requests if requests else None for k, v in sorted(cpu.items())
         },
         "client_cpu_percent_of_core": 100 * cpu["client"] / seconds if seconds else None,
+        "settled_s": [round(m.settled_seconds, 2) for m in measurements],
         "load_start": measurements[0].load_start,
         "load_end": measurements[-1].load_end,
     }

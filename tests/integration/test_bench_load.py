@@ -6,14 +6,17 @@ here, as ``--database-url`` (the path for a data set that already exists).
 """
 
 import json
+import random
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from bench.generate import generate
 from bench.load import main
+from bench.report import update_markdown
 from bench.scales import SCALES
-from bench.workloads import WORKLOAD_NAMES, workloads
+from bench.workloads import WORKLOAD_NAMES, StockBook, Stocked, workloads
 from stockroom.db.engine import Database
 
 READS = {w.name for w in workloads() if w.reads_only}
@@ -58,3 +61,29 @@ def test_every_workload_runs_and_the_report_is_written(
     markdown = (tmp_path / "benchmarks.md").read_text()
     assert "## test run" in markdown
     assert "| product_get | 8 | product_get |" in markdown
+
+
+@pytest.mark.any_database
+def test_a_section_is_appended_once_and_replaced_when_written_again(tmp_path: Path) -> None:
+    path = tmp_path / "benchmarks.md"
+    update_markdown(path, "run-1", "## run 1\nfirst\n", "# Benchmarks\n")
+    update_markdown(path, "run-2", "## run 2\n", "# Benchmarks\n")
+    update_markdown(path, "run-1", "## run 1\nsecond\n", "# Benchmarks\n")
+
+    text = path.read_text()
+    assert text.startswith("# Benchmarks\n")
+    assert "first" not in text
+    assert text.index("second") < text.index("## run 2")  # kept its place
+    assert text.count("<!-- bench:run-1 -->") == 1
+
+
+@pytest.mark.any_database
+def test_the_ship_book_never_asks_for_the_last_units_of_a_balance() -> None:
+    stocked = [Stocked("A", "W", "W/1", Decimal(5)), Stocked("HOT", "W", "W/1", Decimal(99))]
+    book = StockBook.of(stocked, exclude_sku="HOT")
+    rng = random.Random(1)
+
+    taken = [book.take_one(rng) for _ in range(4)]
+
+    # 5 free, a margin of 2 kept for the other workloads: 3 ships, then nothing.
+    assert taken == [("A", "W/1")] * 3 + [None]
