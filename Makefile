@@ -13,9 +13,14 @@ WORKERS ?= 2
 # bench-data: which data set (tiny, small, medium, full; see bench/README.md) and where.
 SCALE ?= small
 BENCH_DATABASE_URL ?= sqlite:///bench-$(SCALE).db
+# bench: seconds per workload, a git revision to compare this tree with (optional), and
+# further options of `python -m bench.load` (e.g. BENCH_ARGS='--label "after the CTE"').
+DURATION ?= 10
+COMPARE ?=
+BENCH_ARGS ?=
 
 
-.PHONY: install lock docs run test test-sqlite test-postgresql lint fmt typecheck bench-data clean
+.PHONY: install lock docs run test test-sqlite test-postgresql lint fmt typecheck bench-data bench clean
 
 install: $(STAMP)
 
@@ -65,6 +70,14 @@ typecheck: install
 # make bench-data SCALE=full BENCH_DATABASE_URL=postgresql+psycopg://user@host/db
 bench-data: install
 	$(BIN)/python -m bench.generate --database-url $(BENCH_DATABASE_URL) --scale $(SCALE)
+
+# The load benchmark (bench/README.md): a throwaway PostgreSQL (durability on), then a
+# throwaway SQLite file, each filled at SCALE; a real `stockroom serve --workers 2`; every
+# workload for DURATION s. Writes bench/results/load-*.json and a section of
+# docs/benchmarks.md. COMPARE=main runs that revision too, side by side, and prints ratios.
+bench: install
+	PYTHONPATH=src:. $(BIN)/python -m bench.load --database postgresql --database sqlite \
+		--scale $(SCALE) --duration $(DURATION) $(if $(COMPARE),--compare $(COMPARE)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis stockroom.db* bench-*.db*

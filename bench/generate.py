@@ -42,8 +42,15 @@ STATIC_TABLES = ("warehouses", "locations", "categories", "products", "customers
 # Indexed after the load on PostgreSQL: these get ten million rows at the full scale.
 REINDEXED_TABLES = ("stock_movements", "audit_log", "stock_balances")
 # Parents before children within a batch (foreign keys are checked per row).
-BATCH_TABLES = ("stock_balances", "sales_orders", "sales_order_lines", "reservations",
-                "reservation_allocations", "stock_movements", "audit_log")  # fmt: skip
+BATCH_TABLES = (
+    "stock_balances",
+    "sales_orders",
+    "sales_order_lines",
+    "reservations",
+    "reservation_allocations",
+    "stock_movements",
+    "audit_log",
+)
 ACTOR_NAMES = ("Ana Ruiz", "Ben Okafor", "Chen Wei", "Dana Levi", "Emil Novak", "Fatima Zahra")
 
 
@@ -61,8 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     seconds = time.monotonic() - started
     total = sum(rows.values())
-    print(f"done: {total:,} rows in {seconds:.1f} s ({total / seconds:,.0f} rows/s)",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"done: {total:,} rows in {seconds:.1f} s ({total / seconds:,.0f} rows/s)", file=sys.stderr
+    )
     return 0
 
 

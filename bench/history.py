@@ -83,12 +83,27 @@ class ProductHistory:
         out = self.out
         out.add(
             "stock_movements",
-            (out.new_id("stock_movements"), new_uuid(out.rng), kind, self.item.id,
-             balance.place.id, balance.place.warehouse_id, qty(delta), qty(balance.on_hand),
-             qty(held), qty(balance.reserved), self.item.cost if kind == "RECEIVE" else None,
-             reference_type, reference_id, reason, out.rng.choice(out.actors), correlation,
-             at, 0),
-        )  # fmt: skip
+            (
+                out.new_id("stock_movements"),
+                new_uuid(out.rng),
+                kind,
+                self.item.id,
+                balance.place.id,
+                balance.place.warehouse_id,
+                qty(delta),
+                qty(balance.on_hand),
+                qty(held),
+                qty(balance.reserved),
+                self.item.cost if kind == "RECEIVE" else None,
+                reference_type,
+                reference_id,
+                reason,
+                out.rng.choice(out.actors),
+                correlation,
+                at,
+                0,
+            ),
+        )
 
     def amount(self, low: int, high: int) -> int:
         """A quantity in thousandths: whole pieces, or kilograms to the gram."""
@@ -163,5 +178,9 @@ def _adjust(history: ProductHistory, at: datetime) -> None:
     history.book(balance, "ADJUST", at, ("MANUAL", None, rng.choice(LOSSES), None), -amount)
 
 
-EVENT_BOOKERS = {"RECEIVE": _receive_anywhere, "SHIP": _ship, "TRANSFER": _transfer,
-                 "ADJUST": _adjust}  # fmt: skip
+EVENT_BOOKERS = {
+    "RECEIVE": _receive_anywhere,
+    "SHIP": _ship,
+    "TRANSFER": _transfer,
+    "ADJUST": _adjust,
+}

@@ -22,9 +22,24 @@ def allocate_order(history: ProductHistory) -> None:
     number = f"SO-{order_id:06d}"
     out.add(
         "sales_orders",
-        (order_id, new_uuid(out.rng), number, out.rng.choice(out.customer_ids), warehouse_id,
-         "ALLOCATED", "web", f"WEB-{order_id:06d}", "EUR", "", at, actor, at, at, 1),
-    )  # fmt: skip
+        (
+            order_id,
+            new_uuid(out.rng),
+            number,
+            out.rng.choice(out.customer_ids),
+            warehouse_id,
+            "ALLOCATED",
+            "web",
+            f"WEB-{order_id:06d}",
+            "EUR",
+            "",
+            at,
+            actor,
+            at,
+            at,
+            1,
+        ),
+    )
     out.add(
         "sales_order_lines",
         (line_id, order_id, 1, item.id, qty(amount), qty(amount), ZERO, ZERO, item.cost * 2),
@@ -32,14 +47,37 @@ def allocate_order(history: ProductHistory) -> None:
     reservation_id = out.new_id("reservations")
     out.add(
         "reservations",
-        (reservation_id, new_uuid(out.rng), item.id, warehouse_id, qty(amount), ZERO, "ACTIVE",
-         number, "web", new_uuid(out.rng), STRATEGY, actor, line_id, at, at),
-    )  # fmt: skip
+        (
+            reservation_id,
+            new_uuid(out.rng),
+            item.id,
+            warehouse_id,
+            qty(amount),
+            ZERO,
+            "ACTIVE",
+            number,
+            "web",
+            new_uuid(out.rng),
+            STRATEGY,
+            actor,
+            line_id,
+            at,
+            at,
+        ),
+    )
     out.add(
         "reservation_allocations",
-        (out.new_id("reservation_allocations"), reservation_id, item.id, balance.place.id,
-         warehouse_id, qty(amount), qty(amount), "ACTIVE"),
-    )  # fmt: skip
+        (
+            out.new_id("reservation_allocations"),
+            reservation_id,
+            item.id,
+            balance.place.id,
+            warehouse_id,
+            qty(amount),
+            qty(amount),
+            "ACTIVE",
+        ),
+    )
     history.book(balance, "RESERVE", at, ("SO", number, None, None), 0, amount)
 
 
@@ -47,6 +85,15 @@ def balance_rows(history: ProductHistory) -> None:
     for b in history.balances:
         history.out.add(
             "stock_balances",
-            (b.id, history.item.id, b.place.id, b.place.warehouse_id, qty(b.on_hand),
-             qty(b.reserved), b.moves + 1, b.last_at, b.first_at),
-        )  # fmt: skip
+            (
+                b.id,
+                history.item.id,
+                b.place.id,
+                b.place.warehouse_id,
+                qty(b.on_hand),
+                qty(b.reserved),
+                b.moves + 1,
+                b.last_at,
+                b.first_at,
+            ),
+        )

@@ -17,8 +17,17 @@ from stockroom.domain.audit_chain import GENESIS, head_mac, keyed_hash
 
 M = {name: n for n, name in enumerate(COLUMNS["stock_movements"])}
 # What the audit trail records of a movement, besides its type (the action).
-RECORDED = ("product_id", "location_id", "quantity", "on_hand_after", "reserved_delta",
-            "reserved_after", "reference_type", "reference_id", "reason_code")  # fmt: skip
+RECORDED = (
+    "product_id",
+    "location_id",
+    "quantity",
+    "on_hand_after",
+    "reserved_delta",
+    "reserved_after",
+    "reference_type",
+    "reference_id",
+    "reason_code",
+)
 RECORDED_AT = [(name, M[name]) for name in RECORDED]
 
 
@@ -61,10 +70,17 @@ class Chain:
             changes[name] = [None, value if value is None or isinstance(value, int) else str(value)]
         actor = m[M["actor"]]
         return AuditContent(
-            m[M["created_at"]], actor, self.actor_names.get(actor), m[M["type"]].lower(),
-            "stock_movement", str(m[M["public_id"]]), changes, f"gen-{m[M['id']]}",
-            "10.0.0.1", m[M["warehouse_id"]],
-        )  # fmt: skip
+            m[M["created_at"]],
+            actor,
+            self.actor_names.get(actor),
+            m[M["type"]].lower(),
+            "stock_movement",
+            str(m[M["public_id"]]),
+            changes,
+            f"gen-{m[M['id']]}",
+            "10.0.0.1",
+            m[M["warehouse_id"]],
+        )
 
     def _seal(self, content: AuditContent) -> Row:
         self.seq += 1

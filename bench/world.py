@@ -71,10 +71,20 @@ def build_world(scale: Scale, rng: random.Random) -> World:
 
 def _warehouses(scale: Scale, rng: random.Random) -> list[Row]:
     return [
-        (n, new_uuid(rng), f"WH{n:02d}", f"Warehouse {n}", f"{n} Dock Road", "UTC", True,
-         START, START, 1)
+        (
+            n,
+            new_uuid(rng),
+            f"WH{n:02d}",
+            f"Warehouse {n}",
+            f"{n} Dock Road",
+            "UTC",
+            True,
+            START,
+            START,
+            1,
+        )
         for n in range(1, scale.warehouses + 1)
-    ]  # fmt: skip
+    ]
 
 
 def _location_kinds(count: int) -> list[tuple[str, str]]:
@@ -93,9 +103,22 @@ def _locations(scale: Scale, rng: random.Random, world: World) -> list[Row]:
             location_id = len(rows) + 1
             aisle, _, bay = code.partition("-")
             rows.append(
-                (location_id, new_uuid(rng), warehouse_id, code, aisle, bay or None, None, None,
-                 kind, True, START, START, 1)
-            )  # fmt: skip
+                (
+                    location_id,
+                    new_uuid(rng),
+                    warehouse_id,
+                    code,
+                    aisle,
+                    bay or None,
+                    None,
+                    None,
+                    kind,
+                    True,
+                    START,
+                    START,
+                    1,
+                )
+            )
             if kind in STOCKED_TYPES:
                 world.places.append(Place(location_id, warehouse_id))
     return rows
@@ -118,17 +141,42 @@ def _products(scale: Scale, rng: random.Random, leaves: list[int], world: World)
         cost = Decimal(rng.randint(50, 50_000)).scaleb(-2)
         name = f"{rng.choice(WORDS).title()} {rng.choice(NOUNS)} {n}"
         rows.append(
-            (n, new_uuid(rng), f"SKU-{n:07d}", f"20{n:011d}", name, "", rng.choice(leaves), unit,
-             cost, Decimal(rng.randint(0, 20)), Decimal(rng.randint(20, 200)), rng.randint(1, 30),
-             True, START, START, 1)
-        )  # fmt: skip
+            (
+                n,
+                new_uuid(rng),
+                f"SKU-{n:07d}",
+                f"20{n:011d}",
+                name,
+                "",
+                rng.choice(leaves),
+                unit,
+                cost,
+                Decimal(rng.randint(0, 20)),
+                Decimal(rng.randint(20, 200)),
+                rng.randint(1, 30),
+                True,
+                START,
+                START,
+                1,
+            )
+        )
         world.items.append(Item(n, unit, cost))
     return rows
 
 
 def _customers(scale: Scale, rng: random.Random) -> list[Row]:
     return [
-        (n, new_uuid(rng), f"Customer {n}", f"customer{n}@example.com", None, "", True,
-         START, START, 1)
+        (
+            n,
+            new_uuid(rng),
+            f"Customer {n}",
+            f"customer{n}@example.com",
+            None,
+            "",
+            True,
+            START,
+            START,
+            1,
+        )
         for n in range(1, scale.customers + 1)
-    ]  # fmt: skip
+    ]

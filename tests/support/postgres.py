@@ -5,8 +5,10 @@
         other = server.create_database("stockroom_test_gw1")
 
 The server lives in a fresh temporary directory, listens on 127.0.0.1 only (plus a unix
-socket inside that directory) and trades durability for speed. A watchdog process stops
-it and removes the directory if the test process dies without calling ``stop()``.
+socket inside that directory) and trades durability for speed, unless it is started with
+``durable=True`` (the benchmarks: fsync, synchronous_commit and full_page_writes keep
+PostgreSQL's defaults, on). A watchdog process stops it and removes the directory if the
+test process dies without calling ``stop()``.
 """
 
 from __future__ import annotations
@@ -33,14 +35,17 @@ DEFAULT_DATABASE = "stockroom_test"
 # PostgreSQL refuses to run as root, so as root we run it as this (Debian's) account.
 SERVICE_ACCOUNT = "postgres"
 
-# Durability settings are off: the data is thrown away anyway and fsync dominates test time.
 SERVER_SETTINGS = {
     "listen_addresses": "127.0.0.1",
+    "max_connections": "400",
+    "shared_buffers": "128MB",
+}
+# Off for tests: the data is thrown away anyway and fsync dominates test time. Benchmarks
+# keep PostgreSQL's defaults (all on): a production server would not turn them off.
+NOT_DURABLE_SETTINGS = {
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
-    "max_connections": "400",
-    "shared_buffers": "128MB",
 }
 
 START_TIMEOUT_SECONDS = 60
@@ -139,8 +144,9 @@ def create_database(server_url: str, name: str) -> str:
 class PostgresServer:
     """One PostgreSQL server in a temporary directory; ``start()`` it, then ``stop()`` it."""
 
-    def __init__(self, database: str = DEFAULT_DATABASE) -> None:
+    def __init__(self, database: str = DEFAULT_DATABASE, *, durable: bool = False) -> None:
         self.database = database
+        self.settings = SERVER_SETTINGS if durable else SERVER_SETTINGS | NOT_DURABLE_SETTINGS
         self._binaries: Binaries | None = None
         self._base_dir: Path | None = None
         self._watchdog: subprocess.Popen[bytes] | None = None
@@ -274,7 +280,7 @@ class PostgresServer:
     def _pg_ctl_start(self, port: int) -> None:
         # pg_ctl hands these to the server through a shell, hence the quoting.
         options = f"-p {port} -k {shlex.quote(str(self._socket_dir))} " + " ".join(
-            f"-c {name}={value}" for name, value in SERVER_SETTINGS.items()
+            f"-c {name}={value}" for name, value in self.settings.items()
         )
         self._run(
             "pg_ctl start",
