@@ -23,10 +23,19 @@ class Settings(BaseSettings):
         "`postgresql+psycopg://user:password@host/name`",
     )
     database_pool_size: int = Field(
-        default=10, ge=1, description="Connections each server process keeps open (PostgreSQL)"
+        default=10, ge=1, description="Connections each server process keeps open"
     )
     database_max_overflow: int = Field(
-        default=20, ge=0, description="Extra connections a process may open at peaks (PostgreSQL)"
+        default=20,
+        ge=0,
+        description="Extra connections a process may open at peaks; pool size plus this is also "
+        "how many requests a process works on at once (the rest wait their turn)",
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="How long a request waits for a free database connection before it is "
+        "answered 503 server_busy",
     )
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long a SQLite writer waits for the write lock"

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -201,6 +202,14 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal_error", "something went wrong on our side", request.url.path)
 
 
+async def _busy(request: Request, exc: Exception) -> JSONResponse:
+    """No database connection came free in time: the server is overloaded, not broken."""
+    log.warning("no database connection free for %s: %s", request.url.path, exc)
+    response = problem(503, "server_busy", "the server is busy; retry shortly", request.url.path)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 HANDLERS: dict[type[Exception], Callable[[Request, Exception], Awaitable[JSONResponse]]] = {
     domain.DomainError: _domain,
     ApiProblem: _api,
@@ -209,5 +218,6 @@ HANDLERS: dict[type[Exception], Callable[[Request, Exception], Awaitable[JSONRes
     StaleDataError: _stale,
     DataError: _data,
     IntegrityError: _integrity,
+    PoolTimeout: _busy,
     Exception: _unexpected,
 }

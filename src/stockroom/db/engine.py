@@ -21,11 +21,12 @@ BEGIN_IMMEDIATE = "stockroom_begin_immediate"
 def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, settings.sqlite_busy_timeout_ms)
+        return _sqlite_engine(settings)
     engine = create_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout_seconds,
     )
     _ping_when_idle(engine)
     return engine
@@ -66,10 +67,17 @@ def _ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError(f"pooled connection is dead: {error}") from error
 
 
-def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
+def _sqlite_engine(settings: Settings) -> Engine:
+    busy_timeout_ms = settings.sqlite_busy_timeout_ms
     turns = WriterTurns()  # one queue of writers per engine, i.e. per process
     connect_args = {"timeout": busy_timeout_ms / 1000, "factory": TurnTakingConnection}
-    engine = create_engine(url, connect_args=connect_args)
+    engine = create_engine(
+        settings.database_url,
+        connect_args=connect_args,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout_seconds,
+    )
     _ping_when_idle(engine)
 
     @event.listens_for(engine, "connect")
