@@ -43,10 +43,17 @@ def database_kind(url: str) -> str:
     return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
+# One audit key for everything a run starts: the generator seals the generated chain with
+# it, the worker goes on sealing, and verify checks the chain (issue 10: a keyed chain).
+# Older revisions (--compare) know no such setting and ignore it.
+AUDIT_KEY = secrets.token_urlsafe(48)
+
+
 def tree_env(tree: Path, **settings: str) -> dict[str, str]:
     """The environment for a child running ``tree``'s code with exactly these settings."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("STOCKROOM_")}
     env["PYTHONPATH"] = f"{tree / 'src'}{os.pathsep}{tree}"
+    env["STOCKROOM_AUDIT_KEY"] = AUDIT_KEY
     env.update({f"STOCKROOM_{name.upper()}": value for name, value in settings.items()})
     return env
 
