@@ -45,8 +45,9 @@ def database_kind(url: str) -> str:
 
 # One audit key for everything a run starts: the generator seals the generated chain with
 # it, the worker goes on sealing, and verify checks the chain (issue 10: a keyed chain).
-# Older revisions (--compare) know no such setting and ignore it.
-AUDIT_KEY = secrets.token_urlsafe(48)
+# A data set generated beforehand (--database-url) must have been sealed with the same key:
+# give both the same STOCKROOM_AUDIT_KEY. Older revisions (--compare) ignore the setting.
+AUDIT_KEY = os.environ.get("STOCKROOM_AUDIT_KEY") or secrets.token_urlsafe(48)
 
 
 def tree_env(tree: Path, **settings: str) -> dict[str, str]:

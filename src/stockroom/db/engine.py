@@ -4,7 +4,7 @@ import sqlite3
 import time
 from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -71,13 +71,15 @@ def _sqlite_engine(settings: Settings) -> Engine:
     busy_timeout_ms = settings.sqlite_busy_timeout_ms
     turns = WriterTurns()  # one queue of writers per engine, i.e. per process
     connect_args = {"timeout": busy_timeout_ms / 1000, "factory": TurnTakingConnection}
-    engine = create_engine(
-        settings.database_url,
-        connect_args=connect_args,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-        pool_timeout=settings.database_pool_timeout_seconds,
-    )
+    pooling: dict[str, Any] = {}
+    if make_url(settings.database_url).database not in (None, "", ":memory:"):
+        # A file: pooled like PostgreSQL (an in-memory database is one connection).
+        pooling = {
+            "pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_max_overflow,
+            "pool_timeout": settings.database_pool_timeout_seconds,
+        }
+    engine = create_engine(settings.database_url, connect_args=connect_args, **pooling)
     _ping_when_idle(engine)
 
     @event.listens_for(engine, "connect")
