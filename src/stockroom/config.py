@@ -29,7 +29,7 @@ class Settings(BaseSettings):
         default=20,
         ge=0,
         description="Extra connections a process may open at peaks; pool size plus this is also "
-        "how many requests a process works on at once (the rest wait their turn)",
+        "how many requests a process works on at once (the others wait their turn)",
     )
     database_pool_timeout_seconds: float = Field(
         default=30,

@@ -1,9 +1,5 @@
 """The FastAPI application: routers under /api/v1, problem+json errors, body size limit."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -29,6 +25,7 @@ from stockroom.api import (
     users,
     warehouses,
 )
+from stockroom.api.admission import Admission
 from stockroom.api.limits import BodySizeLimit, RejectNulBytes, RequireJson
 from stockroom.api.request_id import RequestId
 from stockroom.api.security import route_permission
@@ -53,25 +50,9 @@ balances are never oversold.
 """
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """As many requests at once in a process as it has database connections.
-
-    FastAPI runs routes and dependencies in AnyIO's thread pool (40 threads by default). With
-    more threads than pooled connections, the surplus waits inside SQLAlchemy's pool, and at
-    hundreds of clients some waited out its 30 s timeout and failed with 500s. Capped here,
-    the surplus waits its turn on the event loop instead, in order, costing nothing.
-    """
-    settings: Settings = app.state.settings
-    limiter = anyio.to_thread.current_default_thread_limiter()
-    limiter.total_tokens = settings.database_pool_size + settings.database_max_overflow
-    yield
-
-
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
-        lifespan=_lifespan,
         title="Stockroom",
         version=__version__,
         description=DESCRIPTION,
@@ -113,6 +94,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     allowed.add("", docs.router.routes)
     methods.install(app, allowed)
     openapi.install(app)
+    # Innermost: a request waiting for its turn has cost nothing yet (api/admission.py).
+    app.add_middleware(
+        Admission, limit=settings.database_pool_size + settings.database_max_overflow
+    )
     app.add_middleware(RequireJson)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulBytes)

@@ -53,6 +53,25 @@ class Writer:
         ``idempotent=False`` ignores the key (replies carrying secrets are never stored);
         ``commit_on_error`` keeps what the work wrote before it refused (a revocation).
         """
+        try:
+            return self._run(work, body, status_code, location, idempotent, commit_on_error)
+        except BaseException:
+            # Give the connection back here, in the route's thread, not in the dependency's
+            # teardown: that needs a thread of its own, and under load every thread can be
+            # waiting for a connection (the connections a process has are as many as the
+            # requests it works on at once: see api/app.py).
+            self.unit.rollback()
+            raise
+
+    def _run(
+        self,
+        work: Callable[[], BaseModel | None],
+        body: BaseModel | None,
+        status_code: int,
+        location: Callable[[Any], str] | None,
+        idempotent: bool,
+        commit_on_error: bool,
+    ) -> Response:
         context = request_context(self.request)
         self.unit.act_for(context)
         claimed = None
@@ -61,6 +80,7 @@ class Writer:
             fingerprint = self._fingerprint(body)
             found = self._claim(owner, fingerprint)
             if isinstance(found, idempotency.Stored):
+                self.unit.rollback()  # nothing to do: the connection goes back at once
                 return self._replay(found, fingerprint)
             claimed = found
         try:
