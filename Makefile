@@ -41,10 +41,13 @@ lock: install
 docs: install
 	$(BIN)/python -m stockroom.config_docs > docs/settings.md
 
+# The worker runs beside the server (it seals the audit trail and releases expired
+# reservations) and stops with it.
 run: install
 	$(BIN)/stockroom db upgrade
 	$(BIN)/stockroom demo
-	$(BIN)/stockroom serve --host $(HOST) --port $(PORT)
+	$(BIN)/stockroom worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/stockroom serve --host $(HOST) --port $(PORT)
 
 test: install lint typecheck test-sqlite test-postgresql
 
