@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Row, Text, cast, func, select, tuple_, update
+from sqlalchemy import Row, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from stockroom.db.models import AuditEntry, AuditHead
+from stockroom.db.queries.transactions import oldest_running_transaction
 
 # The hashed columns, in domain.audit_chain.CONTENT order.
 CONTENT_COLUMNS = (
@@ -61,8 +62,7 @@ def sealing_horizon(session: Session) -> int | None:
     """Rows with ``tx_id`` below this are final; None: every visible row is (SQLite)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    xmin = func.pg_snapshot_xmin(func.pg_current_snapshot())
-    return session.execute(select(cast(cast(xmin, Text), BigInteger))).scalar_one()
+    return oldest_running_transaction(session)
 
 
 def unsealed_rows(session: Session, horizon: int | None, limit: int) -> list[Row[Any]]:

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ColumnElement, Select, Text, cast, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.orm import Session, contains_eager
 
 from stockroom.db.models import Location, StockMovement
@@ -32,6 +32,7 @@ from stockroom.db.queries.pagination import (
     encode_cursor,
 )
 from stockroom.db.queries.scope import within_scope
+from stockroom.db.queries.transactions import oldest_running_transaction
 from stockroom.domain.access import Actor
 
 
@@ -75,9 +76,7 @@ def feed_horizon(session: Session) -> FeedPosition:
     xmin (no row has id 0). SQLite: the largest id committed.
     """
     if session.get_bind().dialect.name == "postgresql":
-        xmin = func.pg_snapshot_xmin(func.pg_current_snapshot())
-        oldest_running = session.execute(select(cast(cast(xmin, Text), BigInteger))).scalar_one()
-        return FeedPosition(oldest_running, 0)
+        return FeedPosition(oldest_running_transaction(session), 0)
     last = session.execute(select(func.max(StockMovement.id))).scalar_one()
     return FeedPosition(0, last or 0)
 
