@@ -48,7 +48,7 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
 ) -> None:
-    """Serve the API and its docs (/docs)."""
+    """Serve the web app (/), the API (/api/v1) and its docs (/docs)."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     if workers > 1 and not settings.redis_url and settings.rate_limit_file == limiter.MEMORY:
@@ -58,7 +58,7 @@ def serve(
             err=True,
         )
     uvicorn.run(
-        "stockroom.api.app:create_app",
+        "stockroom.asgi:create_app",
         factory=True,
         host=host,
         port=port,

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(
         default=30, ge=1, le=365, description="Lifetime of a refresh token (one login)"
     )
+    web_session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=7 * 24,
+        description="Lifetime of a web app login (its session cookie); a shift by default",
+    )
     # The defaults follow RFC 9106's second recommendation (64 MiB, t=3).
     password_time_cost: int = Field(default=3, ge=1, description="argon2id passes per hash")
     password_memory_kib: int = Field(

@@ -91,17 +91,17 @@ def _plain(value: Any) -> Any:
 
 
 def domain_problem(error: domain.DomainError, instance: str | None = None) -> JSONResponse:
-    status = _status_of(error)
+    status = status_of(error)
     response = problem(status, error.code, error.message, instance, **error.details())
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response
 
 
-def _status_of(error: domain.DomainError) -> int:
+def status_of(error: domain.DomainError) -> int:
     if isinstance(error, BatchRejected):
         # One kind of failure keeps its status (all short: 409, all forbidden: 403).
-        statuses = {_status_of(r.error) for r in error.results if r.error is not None}
+        statuses = {status_of(r.error) for r in error.results if r.error is not None}
         return statuses.pop() if len(statuses) == 1 else 422
     for kind in type(error).__mro__:
         if kind in STATUS_OF:
@@ -119,7 +119,7 @@ def batch_details(error: BatchRejected) -> list[dict[str, Any]]:
             {
                 "line": result.line,
                 "status": "failed",
-                "http_status": _status_of(result.error),
+                "http_status": status_of(result.error),
                 "code": result.error.code,
                 "detail": result.error.message,
                 **result.error.details(),
@@ -138,7 +138,7 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, domain.DomainError)
     if isinstance(exc, BatchRejected):
         return problem(
-            _status_of(exc), exc.code, exc.message, request.url.path, lines=batch_details(exc)
+            status_of(exc), exc.code, exc.message, request.url.path, lines=batch_details(exc)
         )
     return domain_problem(exc, request.url.path)
 

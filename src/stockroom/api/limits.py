@@ -66,13 +66,14 @@ def _is_json(content_type: bytes) -> bool:
 class RequireJson:
     """415 for a request body declared as anything but JSON (``application/json`` or
     ``application/*+json``). Without it a form or text/plain body reached validation and
-    came back as a puzzling 422 "valid dictionary"; the API only ever reads JSON."""
+    came back as a puzzling 422 "valid dictionary"; the API only ever reads JSON. Under
+    ``/api/`` only: the web app's pages post forms."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
             headers = dict(scope["headers"])
             content_type = headers.get(b"content-type")
             has_body = headers.get(b"content-length", b"0") != b"0" or (

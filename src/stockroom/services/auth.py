@@ -38,6 +38,28 @@ def login(
     session: Session, settings: Settings, passwords: Passwords, email: str, password: str
 ) -> Tokens:
     """Same answer, and the same work, for an unknown email and a wrong password."""
+    user, login_session = _open_session(session, passwords, email, password)
+    return _issue(session, settings, user, login_session)
+
+
+def web_login(
+    session: Session, settings: Settings, passwords: Passwords, email: str, password: str
+) -> str:
+    """Log in to the web app: a login session like the API's, and the token its session
+    cookie carries (no refresh token: the cookie lives a shift, then the user logs in)."""
+    user, login_session = _open_session(session, passwords, email, password)
+    return credentials.issue_access_token(
+        settings,
+        user.public_id,
+        login_session.public_id,
+        audience=credentials.WEB_AUDIENCE,
+        lifetime=timedelta(hours=settings.web_session_hours),
+    )
+
+
+def _open_session(
+    session: Session, passwords: Passwords, email: str, password: str
+) -> tuple[User, AuthSession]:
     user = queries.user_by_email(session, email)
     valid = passwords.verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
@@ -47,7 +69,7 @@ def login(
     login_session = AuthSession(user_id=user.id)
     session.add(login_session)
     session.flush()
-    return _issue(session, settings, user, login_session)
+    return user, login_session
 
 
 def refresh(session: Session, settings: Settings, refresh_token: str) -> Tokens:
@@ -113,14 +135,23 @@ def authenticate(session: Session, settings: Settings, token: str) -> Authentica
     if credentials.api_key_prefix(token) is not None:
         return _api_key_actor(session, token)
     claims = credentials.read_access_token(settings, token)
+    return Authenticated(_session_actor(session, claims))
+
+
+def authenticate_web(session: Session, settings: Settings, token: str) -> Actor:
+    """The user behind the web app's session cookie; its login session must be live."""
+    claims = credentials.read_access_token(settings, token, audience=credentials.WEB_AUDIENCE)
+    return _session_actor(session, claims)
+
+
+def _session_actor(session: Session, claims: credentials.AccessClaims) -> Actor:
     user = queries.signed_in_user(session, claims.session_id, claims.user_id)
     if user is None:
         raise Unauthorized("this login session has ended; log in again")
     if not user.is_active:
         raise Unauthorized("the account is deactivated")
     scope = user.warehouse_ids or None
-    actor = Actor("user", user.public_id, user.email, Role(user.role), scope, claims.session_id)
-    return Authenticated(actor)
+    return Actor("user", user.public_id, user.email, Role(user.role), scope, claims.session_id)
 
 
 def _api_key_actor(session: Session, key: str) -> Authenticated:

@@ -23,6 +23,9 @@ from stockroom.domain.errors import Unauthorized
 
 ISSUER = "stockroom"
 AUDIENCE = "stockroom-api"
+# The web app's session cookie carries a token of the same kind for another audience, so
+# neither can stand in for the other: a leaked API token is no cookie, and the reverse.
+WEB_AUDIENCE = "stockroom-web"
 ALGORITHM = "HS256"
 API_KEY_PREFIX = "srk_"
 
@@ -55,28 +58,35 @@ class AccessClaims:
     session_id: uuid.UUID
 
 
-def issue_access_token(settings: Settings, user_id: uuid.UUID, session_id: uuid.UUID) -> str:
+def issue_access_token(
+    settings: Settings,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    *,
+    audience: str = AUDIENCE,
+    lifetime: timedelta | None = None,
+) -> str:
     now = utcnow()
     claims: dict[str, Any] = {
         "iss": ISSUER,
-        "aud": AUDIENCE,
+        "aud": audience,
         "sub": str(user_id),
         "sid": str(session_id),
         "iat": now,
-        "exp": now + timedelta(minutes=settings.access_token_minutes),
+        "exp": now + (lifetime or timedelta(minutes=settings.access_token_minutes)),
         "typ": "access",
     }
     return jwt.encode(claims, settings.signing_secret(), algorithm=ALGORITHM)
 
 
-def read_access_token(settings: Settings, token: str) -> AccessClaims:
+def read_access_token(settings: Settings, token: str, *, audience: str = AUDIENCE) -> AccessClaims:
     """The token's claims, or Unauthorized if it is expired, tampered with or malformed."""
     try:
         claims = jwt.decode(
             token,
             settings.signing_secret(),
             algorithms=[ALGORITHM],
-            audience=AUDIENCE,
+            audience=audience,
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "sid"]},
         )
