@@ -46,6 +46,7 @@ docs: install
 run: install
 	$(BIN)/stockroom db upgrade
 	$(BIN)/stockroom demo
+	@echo "==> Stockroom: open http://$(HOST):$(PORT)/ and log in with a demo login above"
 	$(BIN)/stockroom worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/stockroom serve --host $(HOST) --port $(PORT)
 

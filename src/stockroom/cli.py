@@ -21,7 +21,7 @@ from stockroom.domain.errors import DomainError
 from stockroom.services import audit_verify, users
 from stockroom.services.audit_seal import ChainHeadUntrusted
 from stockroom.services.credentials import Passwords
-from stockroom.services.demo import load_demo
+from stockroom.services.demo import add_demo_users, load_demo
 from stockroom.services.unit_of_work import Database, UnitOfWork, connect
 from stockroom.services.verify import find_mismatches
 from stockroom.workers import expiry, rounds, sealer
@@ -136,13 +136,22 @@ def audit_seal(
 
 @app.command()
 def demo() -> None:
-    """Load the demo data set (warehouses, products, stock, history). Safe to run twice."""
+    """Load the demo data set (warehouses, products, stock, history) and one login per
+    role with a known password (not in production). Safe to run twice."""
+    settings = get_settings()
     database = _database()
     with UnitOfWork(database, write=True) as unit:
         if load_demo(unit.session, progress=typer.echo):
-            unit.commit()
             typer.echo("demo data loaded")
+        logins = []
+        if settings.environment == "production":
+            typer.echo("production: no demo logins (their password is public)", err=True)
+        else:
+            logins = add_demo_users(unit.session, Passwords(settings))
+        unit.commit()
     database.dispose()
+    for new in logins:
+        typer.echo(f"demo login ({new.role.value}): {new.email} / {new.password}")
 
 
 @app.command()

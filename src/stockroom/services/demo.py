@@ -11,7 +11,9 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from stockroom.db.models import Category
+from stockroom.db.queries.auth import user_by_email
 from stockroom.db.queries.warehouses import warehouse_by_code
+from stockroom.domain.access import Role
 from stockroom.domain.barcodes import gtin_check_digit
 from stockroom.domain.catalog import location_path
 from stockroom.domain.movements import LocationType, ReasonCode, ReferenceType
@@ -25,6 +27,8 @@ from stockroom.domain.operations import (
     Transfer,
 )
 from stockroom.services import catalog, customers, orders, stock, warehouses
+from stockroom.services.credentials import Passwords
+from stockroom.services.users import NewUser, create_user
 
 WAREHOUSES = [
     ("MAIN", "Main distribution centre", "Industriestrasse 12, 10115 Berlin", "Europe/Berlin"),
@@ -268,3 +272,22 @@ def _orders(
         elif i % 6 == 1:
             orders.cancel(session, order.public_id, None)
     progress(f"created {len(buyers)} customers and 12 sales orders")
+
+
+# One login per role, with a password everyone knows: for trying Stockroom out on demo
+# data, never in production (the command refuses there).
+DEMO_PASSWORD = "stockroom-demo"  # noqa: S105 - public on purpose, demo only
+DEMO_USERS = (
+    NewUser("admin@example.com", "Ada Admin", DEMO_PASSWORD, Role.ADMIN),
+    NewUser("manager@example.com", "Max Manager", DEMO_PASSWORD, Role.MANAGER),
+    NewUser("staff@example.com", "Sam Staff", DEMO_PASSWORD, Role.STAFF, ("MAIN",)),
+    NewUser("viewer@example.com", "Vic Viewer", DEMO_PASSWORD, Role.VIEWER),
+)
+
+
+def add_demo_users(session: Session, passwords: Passwords) -> list[NewUser]:
+    """Create the demo logins that are missing; returns every demo login."""
+    for new in DEMO_USERS:
+        if user_by_email(session, new.email) is None:
+            create_user(session, passwords, new)
+    return list(DEMO_USERS)
