@@ -6,11 +6,12 @@ command that installs it.
 """
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from e2e_pages import DESKTOP, PHONE, OpenPage, screenshot  # noqa: F401 - tests import them from here too
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -58,9 +59,6 @@ def browser() -> Iterator[Browser]:
 # --- The web app in a real browser ------------------------------------------------------
 
 LOCAL_HOST = "127.0.0.1"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1440, "height": 900}
 # Generous: on a busy 2-core CI machine Chromium can take a while.
 TIMEOUT_MS = 30_000
 
@@ -112,9 +110,6 @@ class PageWatch:
             self.errors.append(message.text)
 
 
-OpenPage = Callable[..., Page]
-
-
 @pytest.fixture
 def open_page(browser: Browser, web_server: str) -> Iterator[OpenPage]:
     """``open_page(role=None, viewport=PHONE)``: a new browser context (its own cookies),
@@ -147,11 +142,3 @@ def log_in_page(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/login" not in url)
-
-
-def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot under test-artifacts/ (git-ignored) for people to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

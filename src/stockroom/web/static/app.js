@@ -68,7 +68,9 @@
       event.detail.isError = false;
     }
   });
-  document.addEventListener("htmx:sendError", () => {
+  document.addEventListener("htmx:sendError", (event) => {
+    // Floor forms are kept for later by offline.js instead.
+    if (event.detail.elt && event.detail.elt.closest("form[data-offline]")) return;
     const flash = document.getElementById("flash");
     if (flash) flash.innerHTML = '<p class="error" role="alert">No connection to Stockroom. Check the network and try again.</p>';
   });

@@ -1,0 +1,106 @@
+"""Issue 11's walk through the web app in a real browser, as a warehouse worker would.
+
+A staff user logs in, finds a product by typing part of its name, receives 10 by
+scanning (a keyboard-wedge scanner types the code and presses Enter), ships 3, sees 7 on
+hand and both movements; an over-shipment says how many are available. A staff user sees
+no admin pages and gets 403 on their addresses; a viewer sees no operation buttons.
+"""
+
+import re
+
+from e2e_pages import OpenPage, scan
+from playwright.sync_api import Page, expect
+
+from stockroom.db.engine import Database
+from stockroom.domain.access import Role
+from stockroom.services import movements
+from stockroom.services.movements import MovementFilter
+
+TEA = "TEA-GRN-100"
+
+
+def find_tea(page: Page) -> None:
+    page.goto("/products")
+    page.get_by_label("Search products").press_sequentially("green te", delay=30)
+    result = page.get_by_role("link", name="Green tea, loose leaf, 100 g")
+    expect(result).to_be_visible()
+    result.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Green tea, loose leaf, 100 g")
+
+
+def tea_movements(db: Database) -> list[tuple[str, str]]:
+    with db.session(write=False) as session:
+        page = movements.list_movements(session, MovementFilter(sku=TEA), None, None, 50)
+        return [(m.type, str(m.quantity)) for m in page.items]
+
+
+def test_receive_by_scanning_ship_and_see_the_history(
+    open_page: OpenPage, floor_world: Database
+) -> None:
+    page = open_page(Role.STAFF)
+    find_tea(page)
+
+    page.goto("/floor/receive")
+    scan(page, "Product", TEA, tap=True)
+    scan(page, "Location", "MAIN/A-01")
+    scan(page, "Quantity", "10")  # Enter in the last field sends the form
+    expect(page.get_by_role("status").filter(has_text="Received")).to_contain_text("10")
+
+    page.goto("/floor/ship")
+    scan(page, "Product", "4006381333931", tap=True)  # the barcode works as well as the SKU
+    scan(page, "Location", "MAIN/A-01")
+    scan(page, "Quantity", "3")
+    expect(page.get_by_role("status").filter(has_text="Shipped")).to_contain_text("3")
+
+    page.goto(f"/products/{TEA}")
+    expect(page.locator("#on-hand")).to_have_text("7")
+    history = page.locator("section", has=page.get_by_role("heading", name="Movements"))
+    expect(history.get_by_role("row").filter(has_text="Receive")).to_have_count(1)
+    expect(history.get_by_role("row").filter(has_text="Ship")).to_have_count(1)
+    assert sorted(t for t, _ in tea_movements(floor_world)) == ["RECEIVE", "SHIP"]
+
+
+def test_an_over_shipment_says_how_many_are_available(
+    open_page: OpenPage, floor_world: Database
+) -> None:
+    page = open_page(Role.STAFF)
+    page.goto("/floor/receive")
+    scan(page, "Product", TEA, tap=True)
+    scan(page, "Location", "MAIN/A-01")
+    scan(page, "Quantity", "5")
+    expect(page.get_by_role("status").filter(has_text="Received")).to_be_visible()
+
+    page.goto("/floor/ship")
+    scan(page, "Product", TEA, tap=True)
+    scan(page, "Location", "MAIN/A-01")
+    scan(page, "Quantity", "8")
+    alert = page.get_by_role("alert").filter(has_text="available")
+    expect(alert).to_contain_text("5")
+    expect(page.get_by_label("Quantity")).to_have_value("8")  # the input is kept
+    assert [t for t, _ in tea_movements(floor_world)] == ["RECEIVE"]
+
+
+def test_staff_sees_no_admin_pages_and_gets_403_on_their_addresses(
+    open_page: OpenPage, floor_world: Database
+) -> None:
+    page = open_page(Role.STAFF, viewport={"width": 1440, "height": 900})
+    expect(page.get_by_role("navigation", name="Main").last).to_be_visible()
+    expect(page.get_by_role("link", name="Admin")).to_have_count(0)
+    for address in ("/admin", "/admin/users", "/admin/api-keys"):
+        reply = page.goto(address)
+        assert reply is not None
+        assert reply.status == 403, address
+        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("access"))
+
+
+def test_a_viewer_sees_no_operation_buttons(open_page: OpenPage, floor_world: Database) -> None:
+    page = open_page(Role.VIEWER)
+    page.goto(f"/products/{TEA}")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    for name in ("Receive", "Ship", "Transfer", "Adjust", "Count", "Edit"):
+        expect(page.get_by_role("link", name=name, exact=True)).to_have_count(0)
+        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Floor")).to_have_count(0)
+    reply = page.goto("/floor/receive")
+    assert reply is not None
+    assert reply.status == 403
