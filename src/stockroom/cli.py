@@ -137,17 +137,20 @@ def audit_seal(
 @app.command()
 def demo() -> None:
     """Load the demo data set (warehouses, products, stock, history) and one login per
-    role with a known password (not in production). Safe to run twice."""
+    role with a published password. Safe to run twice; refused in production."""
     settings = get_settings()
+    if settings.environment == "production":
+        typer.echo(
+            "refused: demo data and its logins (their password is public) are never loaded "
+            "in production",
+            err=True,
+        )
+        raise typer.Exit(1)
     database = _database()
     with UnitOfWork(database, write=True) as unit:
         if load_demo(unit.session, progress=typer.echo):
             typer.echo("demo data loaded")
-        logins = []
-        if settings.environment == "production":
-            typer.echo("production: no demo logins (their password is public)", err=True)
-        else:
-            logins = add_demo_users(unit.session, Passwords(settings))
+        logins = add_demo_users(unit.session, Passwords(settings))
         unit.commit()
     database.dispose()
     for new in logins:

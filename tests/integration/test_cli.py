@@ -10,6 +10,10 @@ from stockroom.cli import app
 from stockroom.config import Settings, get_settings
 from stockroom.db.engine import Database
 from stockroom.db.models import Product, StockBalance, Warehouse
+from stockroom.services import auth, users
+from stockroom.services.credentials import Passwords
+
+DEMO = "stockroom-demo"
 
 
 @pytest.fixture
@@ -22,11 +26,12 @@ def run(settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 def test_demo_loads_once_verify_passes_then_catches_a_balance_corrupted_by_hand(
-    run: CliRunner, db: Database
+    run: CliRunner, db: Database, settings: Settings
 ) -> None:
     first = run.invoke(app, ["demo"])
     assert first.exit_code == 0, first.output
     assert "demo data loaded" in first.output
+    assert "demo login (staff): staff@example.com / stockroom-demo" in first.output
     with db.session(write=False) as session:
         products = session.scalars(select(Product)).all()
         sites = session.scalars(select(Warehouse.code)).all()
@@ -36,6 +41,10 @@ def test_demo_loads_once_verify_passes_then_catches_a_balance_corrupted_by_hand(
     again = run.invoke(app, ["demo"])
     assert again.exit_code == 0
     assert "already loaded" in again.output
+    assert "demo login (admin): admin@example.com / stockroom-demo" in again.output
+    with db.session(write=True) as session:
+        tokens = auth.login(session, settings, Passwords(settings), "viewer@example.com", DEMO)
+        assert tokens.access_token
     with db.session(write=False) as session:
         assert len(session.scalars(select(Product)).all()) == len(products)
 
@@ -48,6 +57,21 @@ def test_demo_loads_once_verify_passes_then_catches_a_balance_corrupted_by_hand(
     assert result.exit_code == 1
     assert f"MISMATCH {sku} at " in result.output
     assert "1 balance(s) disagree" in result.output
+
+
+def test_demo_is_refused_in_production(
+    run: CliRunner, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STOCKROOM_ENVIRONMENT", "production")
+    monkeypatch.setenv("STOCKROOM_JWT_SECRET", "s" * 40)
+    monkeypatch.setenv("STOCKROOM_AUDIT_KEY", "a" * 40)
+    get_settings.cache_clear()
+    result = run.invoke(app, ["demo"])
+    assert result.exit_code == 1
+    assert "never loaded in production" in result.output
+    with db.session(write=False) as session:
+        assert session.scalars(select(Warehouse)).all() == []
+        assert users.list_users(session, None, None, 10).items == []
 
 
 def corrupt_one_balance(db: Database) -> str:
