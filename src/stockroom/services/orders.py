@@ -44,7 +44,7 @@ from stockroom.domain.orders import (
     require_action,
     status_from_lines,
 )
-from stockroom.domain.quantities import check_quantity
+from stockroom.domain.quantities import check_quantity, format_quantity
 from stockroom.services import customers, references, reservations
 from stockroom.services.warehouses import get_warehouse
 
@@ -244,8 +244,8 @@ def _to_ship(order: SalesOrder, asked: dict[int, Decimal] | None) -> dict[SalesO
     for line, quantity in wanted.items():
         if quantity > line.allocated:
             raise InvalidState(
-                f"cannot ship {quantity} of line {line.line_no} ({line.product.sku}): "
-                f"only {line.allocated} is allocated",
+                f"cannot ship {format_quantity(quantity)} of line {line.line_no} "
+                f"({line.product.sku}): only {format_quantity(line.allocated)} is allocated",
                 line=line.line_no,
                 requested=quantity,
                 allocated=line.allocated,
@@ -390,9 +390,25 @@ def get_order(session: Session, public_id: uuid.UUID, actor: Actor | None) -> Sa
     return found
 
 
+def get_order_by_number(session: Session, number: str, actor: Actor | None) -> SalesOrder:
+    """The order people name by its number (web addresses, packing slips); as ``get_order``,
+    one outside the actor's scope is not found."""
+    found = queries.order_by_number(session, number.strip().upper())
+    if found is None:
+        raise NotFound("order", number)
+    require_visible(actor, found.warehouse_id, "order", number)
+    return found
+
+
 def shipments_of(session: Session, order: SalesOrder) -> list[Shipment]:
     return queries.shipments_of(session, order.id)
 
 
 def returns_of(session: Session, order: SalesOrder) -> list[SalesReturn]:
     return queries.returns_of(session, order.id)
+
+
+def allocations_of(session: Session, order: SalesOrder) -> list[Reservation]:
+    """The reservations that allocated the order's lines, held or done: its allocation
+    history (when stock was set aside, and whether it shipped or was released)."""
+    return queries.line_reservations(session, [line.id for line in order.lines])

@@ -28,7 +28,7 @@ from stockroom.domain.access import Actor, require_warehouse
 from stockroom.domain.errors import InvalidState, NotFound, RuleViolation
 from stockroom.domain.movements import LocationType, MovementType, ReasonCode, ReferenceType
 from stockroom.domain.orders import Disposition, OrderAction
-from stockroom.domain.quantities import check_quantity
+from stockroom.domain.quantities import check_quantity, format_quantity
 from stockroom.services import ledger, orders, references, warehouses
 from stockroom.services.ledger import LedgerEntry
 
@@ -133,8 +133,9 @@ def _check_returnable(order: SalesOrder, rows: list[ReturnLine]) -> None:
         returnable = line.shipped - line.returned
         if asked.get(line.id, Decimal(0)) > returnable:
             raise InvalidState(
-                f"cannot return {asked[line.id]} of line {line.line_no} ({line.product.sku}): "
-                f"{returnable} was shipped and not returned yet",
+                f"cannot return {format_quantity(asked[line.id])} of line {line.line_no} "
+                f"({line.product.sku}): {format_quantity(returnable)} was shipped and not "
+                "returned yet",
                 line=line.line_no,
                 requested=asked[line.id],
                 returnable=returnable,

@@ -48,6 +48,11 @@ def order_by_public_id(session: Session, public_id: uuid.UUID) -> SalesOrder | N
     return session.scalars(orders_query().where(SalesOrder.public_id == public_id)).one_or_none()
 
 
+def order_by_number(session: Session, number: str) -> SalesOrder | None:
+    """An order by its number (SO-000042): what people read on a packing slip."""
+    return session.scalars(orders_query().where(SalesOrder.number == number)).one_or_none()
+
+
 def lock_order(session: Session, public_id: uuid.UUID) -> SalesOrder | None:
     """The order row locked first: every change to an order starts here, so two changes of
     one order queue up instead of interleaving."""
@@ -76,6 +81,20 @@ def lock_line_reservations(session: Session, line_ids: Iterable[int]) -> list[Re
         )
         .order_by(Reservation.id)
         .with_for_update(of=Reservation)
+    )
+    return list(session.scalars(stmt))
+
+
+def line_reservations(session: Session, line_ids: Iterable[int]) -> list[Reservation]:
+    """Every reservation that ever allocated these lines (any status), oldest first."""
+    ids = sorted(set(line_ids))
+    if not ids:
+        return []
+    stmt = (
+        select(Reservation)
+        .where(Reservation.order_line_id.in_(ids))
+        .options(joinedload(Reservation.product), joinedload(Reservation.warehouse))
+        .order_by(Reservation.id)
     )
     return list(session.scalars(stmt))
 

@@ -1,0 +1,105 @@
+"""Form posts of the orders, reservations and customers pages: read as the browser sent
+them, validated by the API's own input models, their errors put into words next to fields.
+
+The pages read the form themselves rather than through FastAPI's ``Form()`` parameters:
+an order has a variable number of lines, and a field FastAPI refused would become a 400
+page instead of a message beside the field with the rest of the input kept.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from stockroom.domain.errors import DomainError, Forbidden, Unauthorized
+from stockroom.domain.paging import DEFAULT_LIMIT, MAX_LIMIT
+
+M = TypeVar("M", bound=BaseModel)
+Loc = tuple[int | str, ...]
+Errors = dict[str, str]
+
+# Where a form's error has no field of its own (the whole form, or a rule of several).
+FORM = "form"
+
+
+async def _posted(request: Request) -> FormData:
+    # The CSRF check has read it already; Starlette keeps it on the request.
+    return await request.form()
+
+
+Posted = Annotated[FormData, Depends(_posted)]
+
+
+def text(form: FormData | Mapping[str, Any], name: str) -> str:
+    """A text field as sent (files and missing fields read as empty)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def texts(form: FormData, name: str) -> list[str]:
+    """Every value of a repeated field, in the order of the page."""
+    return [v.strip() if isinstance(v, str) else "" for v in form.getlist(name)]
+
+
+def or_none(value: str) -> str | None:
+    """An empty optional field means "not given", as an absent JSON key does to the API."""
+    return value or None
+
+
+def dotted(loc: Loc) -> str:
+    """("lines", 0, "sku") -> "lines-0-sku"; the whole model -> ``FORM``."""
+    return "-".join(str(part) for part in loc) or FORM
+
+
+def validate(
+    model: type[M],
+    body: dict[str, Any],
+    field_of: Callable[[Loc], str] = dotted,
+    words: Mapping[str, str] | None = None,
+) -> tuple[M | None, Errors]:
+    """The API's model of ``body``, or the errors by field name (``field_of`` the error's
+    location). ``words`` replace the generic message of a field (by its last name), for
+    the fields whose rule is a pattern or a choice people do not read in the raw."""
+    try:
+        return model.model_validate(body), {}
+    except ValidationError as exc:
+        return None, errors_of(exc, field_of, words or {})
+
+
+def errors_of(
+    exc: ValidationError, field_of: Callable[[Loc], str], words: Mapping[str, str]
+) -> Errors:
+    found: Errors = {}
+    for error in exc.errors():
+        loc: Loc = tuple(error["loc"])
+        name = field_of(loc)
+        last = str(loc[-1]) if loc else FORM
+        found.setdefault(name, words.get(last) or _sentence(error))
+    return found
+
+
+def _sentence(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing" or (
+        kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1
+    ):
+        return "This is required."
+    return sentence(str(error["msg"]).removeprefix("Value error, "))
+
+
+def sentence(message: str) -> str:
+    """A service's message ("cannot ship 5 of line 1...") as a sentence on a page."""
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
+def refusal(exc: DomainError) -> bool:
+    """A refusal to show beside the form that caused it: not one of those that are a page
+    of their own (no access, logged out)."""
+    return not isinstance(exc, Forbidden | Unauthorized)
+
+
+def page_size(limit: int | None) -> int:
+    return DEFAULT_LIMIT if limit is None else max(1, min(limit, MAX_LIMIT))
