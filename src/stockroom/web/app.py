@@ -6,11 +6,20 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from stockroom.web import account, dashboard, offline, pages
+from stockroom.web import (
+    account,
+    admin,
+    admin_keys,
+    admin_users,
+    audit,
+    dashboard,
+    offline,
+    pages,
+)
 
 # One module per business concept, each with its router; a new page goes in one of them
 # (or a new module listed here), with its template and a browser test (docs/architecture.md).
-MODULES = (account, dashboard, offline)
+MODULES = (account, dashboard, offline, admin, admin_users, admin_keys, audit)
 # Paths the API answers: their errors stay problem documents.
 API_PATHS = ("/api/", "/docs", "/healthz", "/readyz")
 
