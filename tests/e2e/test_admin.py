@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from e2e_pages import DESKTOP, NARROW, PHONE, OpenPage, screenshot
 from playwright.sync_api import Page, expect
 
-from e2e_pages import DESKTOP, NARROW, PHONE, OpenPage, screenshot
 from stockroom.db.engine import Database
 from stockroom.domain.access import Role
 
@@ -127,3 +127,16 @@ def test_the_audit_trail_on_a_phone(open_page: OpenPage, floor_world: Database) 
     page.get_by_role("row").nth(1).get_by_text("1 field").click()
     assert serious_violations(page) == []
     screenshot(page, "audit-phone")
+
+
+def test_no_admin_page_is_wider_than_a_360_px_phone(
+    open_page: OpenPage, floor_world: Database
+) -> None:
+    page = open_page(Role.ADMIN, viewport=NARROW)
+    for address in ("/admin", "/admin/users", "/admin/users/new", "/admin/api-keys"):
+        page.goto(address)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= NARROW["width"], f"{address} scrolls sideways at 360 px"
+    page.goto("/admin/audit")
+    page.get_by_role("row").nth(1).get_by_text("field").first.click()  # opened: still fits
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
