@@ -21,6 +21,7 @@ from stockroom.db.models import (
     AuditEntry,
     AuditHead,
     AuthSession,
+    Base,
     IdempotencyRecord,
     OutboxEvent,
     RefreshToken,
@@ -36,6 +37,7 @@ from stockroom.db.models import (
 )
 from stockroom.db.types import utcnow
 from stockroom.domain.access import RequestContext
+from stockroom.domain.movements import MovementType
 
 # Operational rows that are not business records, or that hold secrets. Allocations are
 # explained by their reservation and by the ledger rows (RESERVE, RELEASE...) they write.
@@ -176,3 +178,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def audited_entity_types() -> list[str]:
+    """Every ``entity_type`` the trail can hold, for a reader to filter by."""
+    classes = (mapper.class_ for mapper in Base.registry.mappers)
+    return sorted(_snake(c.__name__) for c in classes if not issubclass(c, NOT_AUDITED))
+
+
+def audit_actions() -> list[str]:
+    """Every ``action`` the trail can hold (see ``_action``)."""
+    return ["create", "update", "delete", "login", "logout", *(t.lower() for t in MovementType)]

@@ -6,7 +6,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from stockroom.db import audit
 from stockroom.db.models import AuditEntry
+from stockroom.db.queries import auth as auth_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.db.queries.scope import within_scope
 from stockroom.domain.access import Actor
@@ -56,3 +58,22 @@ def list_entries(
     # transactions, and is not known for the unsealed ones).
     keys = parse_sort(None, {"id": AuditEntry.id}, "-id")
     return paginate(session, stmt, keys, AuditEntry.id, cursor, limit)
+
+
+def entity_types() -> list[str]:
+    return audit.audited_entity_types()
+
+
+def actions() -> list[str]:
+    return audit.audit_actions()
+
+
+def actor_label(session: Session, who: str) -> str:
+    """What the trail records as the actor, from what a reader typed: ``user:<id>`` or
+    ``api_key:<id>`` as they are, or a user's email. Anything else matches no entry (an
+    unknown email too: the filter tells nothing a reader could not see in the trail)."""
+    who = who.strip()
+    if who.startswith(("user:", "api_key:")):
+        return who
+    user = auth_queries.user_by_email(session, who) if "@" in who else None
+    return who if user is None else f"user:{user.public_id}"

@@ -73,8 +73,13 @@ def set_self_registration(session: Session, enabled: bool) -> None:
     session.flush()
 
 
-def list_users(session: Session, sort: str | None, cursor: str | None, limit: int) -> Page[User]:
+def list_users(
+    session: Session, sort: str | None, cursor: str | None, limit: int, q: str | None = None
+) -> Page[User]:
+    """``q``: only users whose email or name contains it."""
     stmt = select(User).options(selectinload(User.warehouses))
+    if q and q.strip():
+        stmt = stmt.where(queries.user_search_clause(q))
     return paginate(session, stmt, parse_sort(sort, USER_SORTS, "email"), User.id, cursor, limit)
 
 

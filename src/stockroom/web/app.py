@@ -6,11 +6,34 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from stockroom.web import account, customers, dashboard, offline, orders, pages, reservations
+from stockroom.web import (
+    account,
+    admin,
+    admin_keys,
+    admin_users,
+    audit,
+    customers,
+    dashboard,
+    offline,
+    orders,
+    pages,
+    reservations,
+)
 
 # One module per business concept, each with its router; a new page goes in one of them
 # (or a new module listed here), with its template and a browser test (docs/architecture.md).
-MODULES = (account, dashboard, offline, orders, reservations, customers)
+MODULES = (
+    account,
+    dashboard,
+    offline,
+    orders,
+    reservations,
+    customers,
+    admin,
+    admin_users,
+    admin_keys,
+    audit,
+)
 # Paths the API answers: their errors stay problem documents.
 API_PATHS = ("/api/", "/docs", "/healthz", "/readyz")
 

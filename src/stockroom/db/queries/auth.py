@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from stockroom.db.models import (
@@ -18,6 +18,7 @@ from stockroom.db.models import (
     api_key_warehouses,
     user_warehouses,
 )
+from stockroom.db.queries.catalog import escape_like
 
 
 def user_by_email(session: Session, email: str) -> User | None:
@@ -32,6 +33,12 @@ def user_by_email(session: Session, email: str) -> User | None:
 def user_by_public_id(session: Session, public_id: uuid.UUID) -> User | None:
     stmt = select(User).options(selectinload(User.warehouses)).where(User.public_id == public_id)
     return session.scalars(stmt).one_or_none()
+
+
+def user_search_clause(q: str) -> ColumnElement[bool]:
+    """Email or name containing ``q``, whatever the case."""
+    pattern = f"%{escape_like(q.strip())}%"
+    return or_(User.email.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
 
 
 def any_user_exists(session: Session) -> bool:
