@@ -6,11 +6,11 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from stockroom.web import account, dashboard, offline, pages
+from stockroom.web import account, dashboard, floor, offline, pages
 
 # One module per business concept, each with its router; a new page goes in one of them
 # (or a new module listed here), with its template and a browser test (docs/architecture.md).
-MODULES = (account, dashboard, offline)
+MODULES = (account, dashboard, offline, floor)
 # Paths the API answers: their errors stay problem documents.
 API_PATHS = ("/api/", "/docs", "/healthz", "/readyz")
 
