@@ -74,6 +74,11 @@ class Operation:
     def place_fields(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.name.endswith("location"))
 
+    @property
+    def cleared(self) -> tuple[str, ...]:
+        """What a booking empties for the next scan (offline.js empties the same)."""
+        return tuple(f.name for f in self.fields if f.name not in self.keep)
+
 
 _PLAIN = {"sku": "sku", "location": "location", "quantity": "quantity"}
 OPERATIONS: dict[str, Operation] = {

@@ -66,13 +66,13 @@ def words(fragment: str) -> str:
 
 
 def status_text(html: str) -> str:
-    found = re.search(r'role="status">(.*?)</div>', html, re.S)
+    found = re.search(r'class="success floor-message" role="status">(.*?)</div>', html, re.S)
     assert found, "no status message"
     return words(found.group(1))
 
 
 def alert_text(html: str) -> str:
-    found = re.search(r'role="alert"[^>]*>(.*?)</div>', html, re.S)
+    found = re.search(r'class="error floor-message" role="alert"[^>]*>(.*?)</div>', html, re.S)
     assert found, "no alert"
     return words(found.group(1))
 
@@ -129,6 +129,8 @@ def test_the_floor_page_offers_every_operation(world: Database, page_as: PageFac
 def test_a_form_is_made_for_scanners_and_thumbs(world: Database, page_as: PageFactory) -> None:
     page = page_as(Role.STAFF).get("/floor/receive").text
     assert 'id="receive-form"' in page
+    # Kept on the device when offline (offline.js), emptied for the next scan as after a booking.
+    assert 'data-offline data-offline-clear="sku,quantity"' in page
     for name, label in [("sku", "Product"), ("location", "Location"), ("quantity", "Quantity")]:
         assert re.search(rf'<label for="f-{name}"[^>]*>{label}</label>', page)
     assert len(re.findall(r"data-advance", page)) == 3  # Enter moves on, and sends at the end
