@@ -30,5 +30,7 @@ def screenshot(page: Page, name: str) -> Path:
     """Save a full-page screenshot under test-artifacts/ (git-ignored) for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # caret="initial": Playwright's default hides the caret with an inline style left
+    # behind on inputs, which the next htmx swap copies and the page's CSP then refuses.
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path

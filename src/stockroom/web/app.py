@@ -14,6 +14,7 @@ from stockroom.web import (
     audit,
     customers,
     dashboard,
+    floor,
     offline,
     orders,
     pages,
@@ -25,6 +26,7 @@ from stockroom.web import (
 MODULES = (
     account,
     dashboard,
+    floor,
     offline,
     orders,
     reservations,

@@ -8,6 +8,7 @@ const ASSETS = [
   "/static/app.css?v=__VERSION__",
   "/static/app.js?v=__VERSION__",
   "/static/offline.js?v=__VERSION__",
+  "/static/floor.js?v=__VERSION__",
   "/static/vendor/htmx-2.0.11.min.js",
   "/static/icon.svg",
 ];
