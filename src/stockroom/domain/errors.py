@@ -12,9 +12,11 @@ class DomainError(Exception):
 
     code = "domain_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # The input the error is about, where it is one: a form shows the message there.
+        self.field = field
 
     def details(self) -> dict[str, Any]:
         """Extra machine-readable fields for the problem document."""

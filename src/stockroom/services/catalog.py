@@ -5,18 +5,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from stockroom.db.models import Category, Product, Unit
 from stockroom.db.queries import catalog as queries
+from stockroom.db.queries import inventory as inventory_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
+from stockroom.domain.access import Actor
 from stockroom.domain.barcodes import barcode_problem
 from stockroom.domain.decimals import decimals_of
 from stockroom.domain.errors import Duplicate, InvalidQuantity, NotFound, RuleViolation
 from stockroom.domain.quantities import check_unit_change
 from stockroom.services import references
 from stockroom.services.versions import check_version
+from stockroom.services.warehouses import get_warehouse
 
 PRODUCT_SORTS = {
     "sku": Product.sku,
@@ -32,12 +35,22 @@ class ProductFilter:
     category_id: uuid.UUID | None = None
     active: bool | None = True
     unit: str | None = None
+    # Stock filters, within the actor's warehouses: only products on hand in this one
+    # (code or id), only products at or below their reorder point (in that warehouse).
+    warehouse: str | None = None
+    below_reorder_point: bool = False
 
 
 def list_products(
-    session: Session, filters: ProductFilter, sort: str | None, cursor: str | None, limit: int
+    session: Session,
+    filters: ProductFilter,
+    sort: str | None,
+    cursor: str | None,
+    limit: int,
+    actor: Actor | None = None,
 ) -> Page[Product]:
     stmt = queries.products_query()
+    stmt = stmt.where(*_stock_filters(session, filters, actor))
     if filters.q:
         stmt = stmt.where(queries.product_search_clause(filters.q))
     if filters.active is not None:
@@ -49,6 +62,19 @@ def list_products(
         stmt = stmt.where(Product.category_id.in_(queries.category_subtree_ids(category.id)))
     keys = parse_sort(sort, PRODUCT_SORTS, "sku")
     return paginate(session, stmt, keys, Product.id, cursor, limit)
+
+
+def _stock_filters(
+    session: Session, filters: ProductFilter, actor: Actor | None
+) -> list[ColumnElement[bool]]:
+    warehouse_id = None
+    found: list[ColumnElement[bool]] = []
+    if filters.warehouse:
+        warehouse_id = get_warehouse(session, filters.warehouse, actor).id
+        found.append(inventory_queries.stocked_in(warehouse_id))
+    if filters.below_reorder_point:
+        found.append(inventory_queries.below_reorder_point(actor, warehouse_id))
+    return found
 
 
 def get_product(session: Session, ref: str) -> Product:
@@ -135,7 +161,7 @@ def _unit_or_404(session: Session, code: str) -> Unit:
 def _check_barcode(session: Session, product: Product, barcode: str) -> None:
     problem = barcode_problem(barcode)
     if problem:
-        raise RuleViolation(problem)
+        raise RuleViolation(problem, field="barcode")
     owner = queries.product_by_barcode(session, barcode)
     if owner is not None and owner is not product:
         raise Duplicate("product", "barcode", barcode)
@@ -148,12 +174,14 @@ def _check_levels(product: Product) -> None:
         level = getattr(product, name)
         if level is not None and decimals_of(level) > unit.decimals:
             raise InvalidQuantity(
-                f"{name} {level} has more decimals than unit {unit.code} allows ({unit.decimals})"
+                f"{name} {level} has more decimals than unit {unit.code} allows ({unit.decimals})",
+                field=name,
             )
     overstock = product.overstock_level
     if overstock is not None and overstock <= (product.reorder_point or Decimal(0)):
         raise RuleViolation(
-            f"overstock level {overstock} must be above the reorder point {product.reorder_point}"
+            f"overstock level {overstock} must be above the reorder point {product.reorder_point}",
+            field="overstock_level",
         )
 
 

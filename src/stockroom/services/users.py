@@ -1,6 +1,7 @@
 """User accounts: the first admin, invitations by admins, self-registration, profiles."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,3 +145,20 @@ def change_password(
         if login.public_id != actor.session_id:
             auth.revoke(login, "password changed")
     session.flush()
+
+
+def display_names(session: Session, labels: Iterable[str | None]) -> dict[str, str]:
+    """What to call the actors that ledger and audit rows name (``user:<id>``,
+    ``api_key:<id>``): a user's name, an API key's name with "(API key)"; a label of no
+    one known is left out, so the caller shows it as it is."""
+    wanted: dict[str, list[uuid.UUID]] = {"user": [], "api_key": []}
+    for label in set(filter(None, labels)):
+        kind, _, ref = label.partition(":")
+        try:
+            wanted[kind].append(uuid.UUID(ref))
+        except (KeyError, ValueError):
+            continue
+    users, keys = queries.names_by_public_id(session, wanted["user"], wanted["api_key"])
+    found = {f"user:{public_id}": name for public_id, name in users.items()}
+    found.update({f"api_key:{public_id}": f"{name} (API key)" for public_id, name in keys.items()})
+    return found

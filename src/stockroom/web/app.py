@@ -18,6 +18,7 @@ from stockroom.web import (
     offline,
     orders,
     pages,
+    products,
     reservations,
 )
 
@@ -28,6 +29,7 @@ MODULES = (
     dashboard,
     floor,
     offline,
+    products,
     orders,
     reservations,
     customers,

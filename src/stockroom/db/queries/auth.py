@@ -166,3 +166,18 @@ def key_holder(session: Session, prefix: str) -> KeyHolder | None:
 
 def _scope(rows: Sequence[Any]) -> frozenset[int]:
     return frozenset(row.warehouse_id for row in rows if row.warehouse_id is not None)
+
+
+def names_by_public_id(
+    session: Session, user_ids: Sequence[uuid.UUID], key_ids: Sequence[uuid.UUID]
+) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:
+    """The names of these users and of these API keys."""
+    users: dict[uuid.UUID, str] = {}
+    keys: dict[uuid.UUID, str] = {}
+    if user_ids:
+        stmt = select(User.public_id, User.name).where(User.public_id.in_(user_ids))
+        users = dict(session.execute(stmt).tuples().all())
+    if key_ids:
+        stmt = select(ApiKey.public_id, ApiKey.name).where(ApiKey.public_id.in_(key_ids))
+        keys = dict(session.execute(stmt).tuples().all())
+    return users, keys

@@ -1,5 +1,6 @@
 """Balance queries: inventory lists, availability per warehouse, ledger sums."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,12 +10,15 @@ from sqlalchemy.orm import Session, contains_eager
 from stockroom.db.aggregates import quantity_sum
 from stockroom.db.models import (
     Location,
+    Product,
     ReservationAllocation,
     StockBalance,
     StockMovement,
     Warehouse,
 )
+from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import Quantity
+from stockroom.domain.access import Actor
 from stockroom.domain.availability import SELLABLE_TYPES
 
 
@@ -160,3 +164,93 @@ def _differences(
     found = [(p, loc, Decimal(v), Decimal(t)) for p, loc, v, t in session.execute(from_balances)]
     found += [(p, loc, Decimal(0), Decimal(t)) for p, loc, t in session.execute(orphans)]
     return found
+
+
+# --- Stock of catalog products (the product list's figures and filters) ------------------
+
+
+def _visible_balances(actor: Actor | None, warehouse_id: int | None) -> list[ColumnElement[bool]]:
+    found = [within_scope(StockBalance.warehouse_id, actor)]
+    if warehouse_id is not None:
+        found.append(StockBalance.warehouse_id == warehouse_id)
+    return found
+
+
+def stocked_in(warehouse_id: int) -> ColumnElement[bool]:
+    """The product (``Product`` of the outer query) has something on hand in the warehouse."""
+    return (
+        select(StockBalance.id)
+        .where(
+            StockBalance.product_id == Product.id,
+            StockBalance.warehouse_id == warehouse_id,
+            StockBalance.on_hand > 0,
+        )
+        .exists()
+    )
+
+
+def below_reorder_point(actor: Actor | None, warehouse_id: int | None) -> ColumnElement[bool]:
+    """The product (``Product`` of the outer query) is at or below its reorder point in some
+    warehouse it has stock rows in, among the actor's (or in the one given): the rule of
+    ``services.inventory.list_balances``, per site, as a product filter."""
+    per_site = (
+        select(StockBalance.warehouse_id)
+        .join(Location, Location.id == StockBalance.location_id)
+        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
+        .where(StockBalance.product_id == Product.id, *_visible_balances(actor, warehouse_id))
+        .group_by(StockBalance.warehouse_id)
+        .having(quantity_sum(promisable()) <= Product.reorder_point)
+    )
+    return and_(Product.reorder_point > 0, per_site.exists())
+
+
+def stock_by_product_and_warehouse(
+    session: Session, product_ids: list[int], actor: Actor | None, warehouse_id: int | None
+) -> list[tuple[int, int, Decimal, Decimal]]:
+    """(product_id, warehouse_id, on_hand, available to promise) of these products, in the
+    actor's warehouses (or the one given)."""
+    if not product_ids:
+        return []
+    stmt = (
+        select(
+            StockBalance.product_id,
+            StockBalance.warehouse_id,
+            quantity_sum(StockBalance.on_hand),
+            quantity_sum(promisable()),
+        )
+        .join(Location, Location.id == StockBalance.location_id)
+        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
+        .where(StockBalance.product_id.in_(product_ids), *_visible_balances(actor, warehouse_id))
+        .group_by(StockBalance.product_id, StockBalance.warehouse_id)
+    )
+    return [(p, w, Decimal(oh), Decimal(av)) for p, w, oh, av in session.execute(stmt)]
+
+
+def overdue_sellable(
+    session: Session,
+    product_ids: list[int],
+    actor: Actor | None,
+    warehouse_id: int | None,
+    now: datetime,
+) -> dict[tuple[int, int], Decimal]:
+    """Still reserved at sellable places but past expiry, per (product_id, warehouse_id):
+    readers count it as available again (see ``services.inventory.BalanceView``)."""
+    if not product_ids:
+        return {}
+    site = ReservationAllocation.warehouse_id
+    stmt = (
+        select(ReservationAllocation.product_id, site, quantity_sum(ReservationAllocation.open))
+        .join(Location, Location.id == ReservationAllocation.location_id)
+        .join(Warehouse, Warehouse.id == site)
+        .where(
+            ReservationAllocation.product_id.in_(product_ids),
+            ReservationAllocation.status == "ACTIVE",
+            ReservationAllocation.expires_at.is_not(None),
+            ReservationAllocation.expires_at <= now,
+            sellable(),
+            within_scope(site, actor),
+            *([] if warehouse_id is None else [site == warehouse_id]),
+        )
+        .group_by(ReservationAllocation.product_id, site)
+    )
+    return {(p, w): Decimal(total) for p, w, total in session.execute(stmt)}
