@@ -5,13 +5,13 @@ import re
 from decimal import Decimal
 
 from playwright.sync_api import Page, expect
+from tests.e2e.conftest import DESKTOP, PHONE, OpenPage, screenshot
 
 from factories import stocked_with
 from stockroom.db.engine import Database
 from stockroom.domain.access import Role
 from stockroom.domain.operations import Ship
 from stockroom.services import stock
-from tests.e2e.conftest import DESKTOP, PHONE, OpenPage, screenshot
 
 TEA = "Green tea, loose leaf, 100 g"
 NARROWEST = {"width": 360, "height": 740}
@@ -65,6 +65,22 @@ def test_typing_green_finds_the_tea_without_a_page_load_and_opens_it(
     screenshot(page, "product-detail-phone")
 
 
+def test_a_filter_applies_as_soon_as_it_is_chosen(
+    floor_world: Database, open_page: OpenPage
+) -> None:
+    with_history(floor_world)
+    page = open_page(Role.VIEWER, viewport=PHONE)
+    page.goto("/products")
+    page.evaluate("window.stayedOnThePage = true")
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("Stocked in warehouse").select_option("EAST")
+    results = page.locator("#product-results")
+    expect(results.get_by_role("link", name="Product WIDGET")).to_have_count(0)
+    expect(results.get_by_role("cell", name="On hand: 8")).to_be_visible()  # EAST's only
+    expect(page).to_have_url(re.compile(r"/products\?warehouse=EAST$"))
+    assert page.evaluate("window.stayedOnThePage") is True
+
+
 def test_the_product_page_fits_a_narrow_phone_and_a_desktop(
     floor_world: Database, open_page: OpenPage
 ) -> None:
@@ -106,4 +122,3 @@ def test_an_edit_made_meanwhile_by_someone_else_is_shown_before_saving_over_it(
     mine.get_by_role("button", name="Save changes").click()
     mine.wait_for_url("**/products/WIDGET")
     expect(mine.get_by_role("heading", level=1)).to_have_text("Product WIDGET")
-

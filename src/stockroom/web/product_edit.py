@@ -43,7 +43,9 @@ FIXABLE = (Duplicate, InvalidQuantity, RuleViolation, UnitChangeRefused)
 
 
 def product_url(sku: str) -> str:
-    return f"/products/{quote(sku, safe='')}"
+    """A product's page. SKUs are found whatever their case, so a product whose SKU is
+    "new" is reached as NEW: /products/new is the form that creates one."""
+    return f"/products/{quote('NEW' if sku == 'new' else sku, safe='')}"
 
 
 @dataclass
@@ -88,7 +90,7 @@ def _refusal(error: DomainError) -> forms.Errors:
 @router.get("/products/new")
 def new_product(request: Request, actor: CatalogEditor) -> HTMLResponse:
     units, categories = read(request, _choices)
-    blank = dict.fromkeys(forms.NAMES, "") | {"unit": "pcs"}
+    blank = dict.fromkeys(forms.NAMES, "") | forms.NEW_PRODUCT
     return _show(request, ProductForm("new", blank, units, categories))
 
 

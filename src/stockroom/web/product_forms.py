@@ -50,6 +50,25 @@ NUMBERS = frozenset(
 ORIGINAL = "original_"
 SKU_HELP = "Letters, digits, dot, dash or underscore (up to 64), starting with a letter or digit."
 
+# What a new product's form starts with: the API's defaults.
+NEW_PRODUCT = {
+    "unit": "pcs",
+    "unit_cost": "0",
+    "reorder_point": "0",
+    "reorder_quantity": "0",
+    "lead_time_days": "0",
+}
+
+# Pydantic's messages for numbers, in the words of the form.
+WORDED = {
+    "greater_than_equal": "Must be {ge} or more.",
+    "greater_than": "Must be more than {gt}.",
+    "less_than_equal": "Must be {le} or less.",
+    "decimal_max_places": "At most {decimal_places} decimals.",
+    "int_parsing": "A whole number, such as 7.",
+    "decimal_parsing": "A number, such as 12 or 2.5.",
+}
+
 Values = dict[str, str]
 Errors = dict[str, str]
 Model = TypeVar("Model", bound=BaseModel)
@@ -116,6 +135,9 @@ def _message(error: ErrorDetails) -> str:
         return SKU_HELP if _field(error) == "sku" else "Choose one from the list."
     if kind == "uuid_parsing":
         return "Choose one from the list."
+    limits = error.get("ctx", {})
+    if kind in WORDED:
+        return WORDED[kind].format(**{k: _text(v) for k, v in limits.items()})
     text = error["msg"].removeprefix("Value error, ")
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 

@@ -20,7 +20,7 @@ from stockroom.domain.paging import MAX_LIMIT, Page
 from stockroom.domain.reservations import ReservationStatus
 from stockroom.services import catalog, inventory, movements, reservations, users, warehouses
 from stockroom.web import product_edit
-from stockroom.web.pages import error_page, is_htmx, page_router, render
+from stockroom.web.pages import error_page, is_htmx, page_router, render, templates
 from stockroom.web.product_forms import category_paths
 from stockroom.web.session import CatalogViewer
 from stockroom.web.writes import read
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 router = page_router()
 router.include_router(product_edit.router)
+# Other pages (orders, the floor) link to products too.
+templates.env.filters["product_url"] = product_edit.product_url
 
 LIST_SIZE = 25
 MOVEMENTS_SIZE = 20

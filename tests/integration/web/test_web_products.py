@@ -107,7 +107,10 @@ def test_an_htmx_search_gets_only_the_results_and_a_history_restore_the_whole_pa
     world: Database, page_as: PageFactory
 ) -> None:
     client = page_as(Role.VIEWER)
-    fragment = client.get("/products?q=tea", headers=HTMX).text
+    reply = client.get("/products?q=tea&category=&warehouse=&status=active", headers=HTMX)
+    # The address bar shows the search alone, not the form's empty fields.
+    assert reply.headers["hx-push-url"] == "/products?q=tea"
+    fragment = reply.text
     assert "<html" not in fragment
     assert "<h1" not in fragment
     assert TEA.split(",")[0] in fragment
@@ -204,6 +207,17 @@ def test_names_are_escaped_on_the_list_and_the_product_page(
         html = client.get(url).text
         assert EVIL not in html, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+
+
+def test_a_product_whose_sku_is_new_has_a_page_apart_from_the_creation_form(
+    db: Database, page_as: PageFactory
+) -> None:
+    with db.session(write=True) as session:
+        product(session, "new", name="Newcastle brown")
+        session.commit()
+    client = page_as(Role.VIEWER)
+    assert skus_listed(client.get("/products").text) == ["NEW"]
+    assert "<h1>Newcastle brown</h1>" in client.get("/products/NEW").text
 
 
 # --- A product's page -----------------------------------------------------------------------
@@ -390,6 +404,7 @@ def test_invalid_input_shows_each_error_beside_its_field_and_keeps_the_input(
         assert re.search(rf'id="f-{name}"[^>]*aria-invalid="true"', html, re.S), name
     assert "Letters, digits, dot, dash or underscore" in html
     assert 'id="f-name-error">Required.<' in html
+    assert 'id="f-reorder_point-error">Must be 0 or more.<' in html
     assert 'value="bad sku!"' in html
     assert 'value="4006381333932"' in html
     assert 'value="1e3"' in html

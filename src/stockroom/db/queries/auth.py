@@ -176,8 +176,8 @@ def names_by_public_id(
     keys: dict[uuid.UUID, str] = {}
     if user_ids:
         stmt = select(User.public_id, User.name).where(User.public_id.in_(user_ids))
-        users = dict(session.execute(stmt).tuples().all())
+        users = dict(session.execute(stmt).all())
     if key_ids:
         stmt = select(ApiKey.public_id, ApiKey.name).where(ApiKey.public_id.in_(key_ids))
-        keys = dict(session.execute(stmt).tuples().all())
+        keys = dict(session.execute(stmt).all())
     return users, keys
