@@ -80,11 +80,10 @@ def _choices(session: Session) -> "tuple[list[Unit], dict[str, str]]":
 
 def _refusal(error: DomainError) -> forms.Errors:
     """A service's refusal as an error beside its field; anything else is raised on."""
-    if isinstance(error, NotFound) and error.entity in ("unit", "category"):
-        return {forms.error_field(error): forms.error_message(error)}
-    if isinstance(error, FIXABLE):
-        return {forms.error_field(error): forms.error_message(error)}
-    raise error
+    unknown_choice = isinstance(error, NotFound) and error.entity in ("unit", "category")
+    if not (unknown_choice or isinstance(error, FIXABLE)):
+        raise error
+    return {forms.error_field(error): forms.error_message(error)}
 
 
 @router.get("/products/new")

@@ -6,7 +6,7 @@ that ``/products/new`` is not taken for a product with SKU "new".
 """
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -119,7 +119,7 @@ def _list_page(
     stock_read = actor.can(Permission.STOCK_READ)
     filters = shown.filters()
     if not stock_read:  # stock filters reveal stock: only for those who may see it
-        filters = catalog.ProductFilter(q=filters.q, category_id=filters.category_id)
+        filters = replace(filters, warehouse=None, below_reorder_point=False)
     page = catalog.list_products(session, filters, None, cursor, LIST_SIZE, actor)
     stock = {}
     if stock_read:
@@ -149,6 +149,7 @@ class StockPart:
     more_movements: str | None
     names: dict[str, str]
     reservations: "list[Reservation]"
+    more_reservations: bool
     below_reorder_point: bool
 
 
@@ -216,6 +217,7 @@ def _stock_part(
         more_movements=_more(product, "movements_after", ledger),
         names=users.display_names(session, (m.actor for m in ledger.items)),
         reservations=held.items,
+        more_reservations=held.next_cursor is not None,
         below_reorder_point=summary.below_reorder_point,
     )
 

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
+from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -167,6 +168,21 @@ def test_below_reorder_point_is_per_warehouse_within_the_users_scope(
     assert skus_listed(page_as(Role.MANAGER).get(url + "&warehouse=EAST").text) == []
 
 
+def test_the_category_filter_includes_sub_categories(world: Database, page_as: PageFactory) -> None:
+    with world.session(write=True) as session:
+        drinks = catalog.create_category(session, "Drinks", None)
+        tea = catalog.create_category(session, "Tea", drinks.public_id)
+        catalog.update_product(session, "TEA-GRN-100", {"category_id": tea.public_id}, None)
+        session.commit()
+        drinks_id, tea_id = str(drinks.public_id), str(tea.public_id)
+    client = page_as(Role.VIEWER)
+    html = client.get(f"/products?category={drinks_id}").text
+    assert skus_listed(html) == ["TEA-GRN-100"]
+    assert options(html, "filter-category") == ["", drinks_id, tea_id]
+    assert "Drinks / Tea</option>" in html
+    assert client.get("/products?category=not-an-id").status_code == 400
+
+
 def test_inactive_products_are_listed_only_when_asked_for(
     world: Database, page_as: PageFactory
 ) -> None:
@@ -293,6 +309,7 @@ def test_movements_are_paged_newest_first(db: Database, page_as: PageFactory) ->
         "1",
     ]
     assert figure(rest, "on-hand") == str(sum(range(1, 26)))
+    assert 'href="/products/WIDGET#movements-heading">Newest movements</a>' in rest
 
 
 def test_active_reservations_of_the_product_are_listed(
@@ -424,6 +441,9 @@ def test_the_services_refusals_show_beside_their_fields(
     assert 'id="f-reorder_point-error"' in fraction.text
     overstock = post(client, "/products/new", "/products/new", {**FILLED, "overstock_level": "5"})
     assert 'id="f-overstock_level-error"' in overstock.text
+    # A category deleted while the form was open.
+    gone = post(client, "/products/new", "/products/new", {**FILLED, "category_id": str(uuid4())})
+    assert re.search(r'id="f-category_id-error">Category [-0-9a-f]+ not found', gone.text)
 
 
 def test_staff_cannot_create_or_edit(world: Database, page_as: PageFactory) -> None:
