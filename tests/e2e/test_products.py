@@ -4,8 +4,8 @@ phone, a product's page on a phone and a desktop, and screenshots of them."""
 import re
 from decimal import Decimal
 
+from e2e_pages import DESKTOP, NARROW, PHONE, OpenPage, screenshot
 from playwright.sync_api import Page, expect
-from tests.e2e.conftest import DESKTOP, PHONE, OpenPage, screenshot
 
 from factories import stocked_with
 from stockroom.db.engine import Database
@@ -14,7 +14,6 @@ from stockroom.domain.operations import Ship
 from stockroom.services import stock
 
 TEA = "Green tea, loose leaf, 100 g"
-NARROWEST = {"width": 360, "height": 740}
 
 
 def with_history(database: Database) -> None:
@@ -85,7 +84,7 @@ def test_the_product_page_fits_a_narrow_phone_and_a_desktop(
     floor_world: Database, open_page: OpenPage
 ) -> None:
     with_history(floor_world)
-    narrow = open_page(Role.MANAGER, viewport=NARROWEST)
+    narrow = open_page(Role.MANAGER, viewport=NARROW)
     for url in ("/products", "/products/TEA-GRN-100", "/products/TEA-GRN-100/edit"):
         narrow.goto(url)
         assert no_sideways_scroll(narrow), url
