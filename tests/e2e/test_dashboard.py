@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_pages import DESKTOP, NARROW, PHONE, OpenPage, screenshot
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
 from sqlalchemy.orm import Session
-from tests.e2e.conftest import DESKTOP, PHONE, OpenPage, screenshot
 
 from factories import location
 from stockroom.db.engine import Database
@@ -96,8 +96,9 @@ def test_nothing_overflows_a_phone_screen(busy_floor: Database, open_page: OpenP
     with busy_floor.session(write=True) as session:  # stock values of 12 digits and more
         catalog.update_product(session, "COFFEE", {"unit_cost": D("9999999999.9999")}, None)
         session.commit()
-    for width in (360, PHONE["width"]):  # one column of figures, then two
-        page = open_page(Role.VIEWER, viewport={"width": width, "height": 740})
+    for viewport in (NARROW, PHONE):  # one column of figures, then two
+        width = viewport["width"]
+        page = open_page(Role.VIEWER, viewport=viewport)
         page.goto("/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
         big = re.compile(r"^\d{1,3}(,\d{3}){3,}\.\d\d$")

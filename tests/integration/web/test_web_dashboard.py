@@ -2,6 +2,7 @@
 names are escaped; the chart is drawn by the server with its numbers in words."""
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -11,8 +12,9 @@ from fastapi.testclient import TestClient
 from factories import location, product, warehouse
 from stockroom.db.engine import Database
 from stockroom.domain.access import Role
+from stockroom.domain.local_days import today, zone_of
 from stockroom.domain.operations import Receive, Ship
-from stockroom.services import customers, orders, stock
+from stockroom.services import customers, orders, reservations, stock
 from support.web import PageFactory
 
 D = Decimal
@@ -42,7 +44,8 @@ class Elements(HTMLParser):
 def two_sites(db: Database) -> Database:
     """MAIN (Main site): WIDGET, all of it allocated to an order that waits for 12 more, and
     a product with a hostile name, out of stock. EAST (East site): SECRET-EAST, below its
-    reorder point, 50 at a catalog cost of 50 (received at 100: the catalog cost counts)."""
+    reorder point, 50 at a catalog cost of 50 (received at 100: the catalog cost counts),
+    one of them held by a cart until before midnight there."""
     with db.session(write=True) as session:
         warehouse(session, "MAIN", name="Main site", time_zone="Europe/Berlin")
         warehouse(session, "EAST", name="East site", time_zone="Asia/Tokyo")
@@ -63,6 +66,12 @@ def two_sites(db: Database) -> Database:
         customer = customers.create_customer(session, {"name": "Ada"}, [])
         line = orders.OrderLineIn("WIDGET", D(20))
         orders.place_order(session, orders.PlaceOrder(customer.public_id, "MAIN", [line]), None)
+        # A cart held until before midnight in Tokyo, wherever the test runs.
+        now = datetime.now(UTC)
+        midnight = today(zone_of("Asia/Tokyo"), now).end
+        cart = reservations.ReserveLine("SECRET-EAST", "EAST", D(1))
+        command = reservations.Reserve([cart], "cart-1", expires_at=now + (midnight - now) / 2)
+        reservations.reserve(session, command, None)
         session.commit()
     return db
 
@@ -88,6 +97,8 @@ def test_the_figures_link_to_the_products_and_orders_behind_them(
     assert "/products/WIDGET" in links
     assert "/products/SECRET-EAST" in links
     assert "/orders/SO-" in " ".join(links)
+    assert "/reservations?warehouse=EAST" in links  # one expires today there
+    assert "/reservations?warehouse=MAIN" not in links  # none there
     assert "20.00" in page.text  # MAIN: 8 x 2.50
     assert "2,500.00" in page.text  # EAST: 50 x the catalog cost, not the receipt's
     assert "2,520.00" in page.text  # both
