@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stockroom.config import Settings
 from stockroom.db import audit
-from stockroom.db.aggregates import EXACT_SUM, ExactSum
+from stockroom.db.aggregates import EXACT_SUM, EXACT_VALUE_SUM, ExactSum, ExactValueSum
 from stockroom.db.sqlite_writers import TurnTakingConnection, WriterTurns, turn_taking
 
 # Execution option asking SQLite to take the write lock when the transaction begins.
@@ -90,6 +90,7 @@ def _sqlite_engine(settings: Settings) -> Engine:
         # Quantity sums that cannot overflow (db/aggregates.py).
         # (typeshed says an aggregate finalizes to int only; SQLite takes NULL and text too.)
         dbapi_connection.create_aggregate(EXACT_SUM, 1, cast(Any, ExactSum))
+        dbapi_connection.create_aggregate(EXACT_VALUE_SUM, 2, cast(Any, ExactValueSum))
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit is on disk when it returns, power loss included (NORMAL in WAL
