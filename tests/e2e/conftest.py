@@ -43,7 +43,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: sync Playwright runs an event loop in the test thread while
+# it is started, and unit tests that call asyncio.run() later in the same xdist worker
+# would find it still running.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
