@@ -49,3 +49,13 @@ def test_only_the_unit_of_work_opens_sessions() -> None:
         if method == "session" and receiver.endswith("database")
     ]
     assert found == [], "open a UnitOfWork (services/unit_of_work.py) instead"
+
+
+def test_test_modules_have_names_of_their_own() -> None:
+    """The test folders are not packages, so pytest imports each test file by its bare
+    name: two files of one name in different folders stop the suite from collecting."""
+    tests = Path(__file__).resolve().parents[1]
+    seen: dict[str, list[str]] = {}
+    for path in tests.rglob("test_*.py"):
+        seen.setdefault(path.name, []).append(str(path.relative_to(tests)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
