@@ -77,7 +77,10 @@ BODIES: dict[tuple[str, str], Any] = {
 }
 # Operations that need a target in a particular state.
 TARGET_FOR = {"/api/v1/orders/{order_id}/complete": {"order_id": "shipped_order_id"}}
-QUERIES = {"/api/v1/inventory/availability": {"sku": "WIDGET"}}
+QUERIES = {
+    "/api/v1/inventory/availability": {"sku": "WIDGET"},
+    "/api/v1/putaway/suggestion": {"sku": "WIDGET", "warehouse": "MAIN", "quantity": "1"},
+}
 
 
 def all_operations() -> list[tuple[str, str, str]]:

@@ -20,6 +20,7 @@ from stockroom.api import (
     openapi,
     orders,
     products,
+    putaway,
     ratelimit,
     reservations,
     users,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         customers,
         orders,
         users,
+        putaway,
         audit,
     )
     every_router = [*(m.router for m in routers), health.router, docs.router]
