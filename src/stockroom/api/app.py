@@ -22,6 +22,7 @@ from stockroom.api import (
     products,
     ratelimit,
     reservations,
+    suppliers,
     users,
     warehouses,
 )
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         reservations,
         customers,
         orders,
+        suppliers,
         users,
         audit,
     )
