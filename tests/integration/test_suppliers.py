@@ -140,6 +140,9 @@ def test_deactivate_and_reactivate_keep_the_supplier_and_its_links(client: TestC
     assert client.get(f"{SUPPLIERS}/ACME/products").json()["items"][0]["sku"] == "WIDGET"
     refused = client.post(f"{SUPPLIERS}/ACME/products", json={"sku": "COFFEE", "unit_price": 1})
     assert_problem(refused, 422, "rule_violation")
+    preferring = {"is_preferred": True, "version": 1}
+    refused = client.patch(f"{SUPPLIERS}/ACME/products/WIDGET", json=preferring)
+    assert_problem(refused, 422, "rule_violation")
 
     stale = client.post(f"{SUPPLIERS}/ACME/reactivate", headers={"If-Match": '"1"'})
     assert_problem(stale, 409, "version_conflict")

@@ -139,6 +139,9 @@ def update_link(
     check_version("supplier product", link.version, version)
     _check_quantities(link.product, changes)
     preferred = changes.pop("is_preferred", None)
+    if preferred and not link.supplier.is_active:
+        # The automatic reorder orders from the preferred supplier: it must be one in use.
+        raise RuleViolation(f"supplier {link.supplier.code} is deactivated", field="supplier")
     for name, value in changes.items():
         setattr(link, name, value)
     if preferred and not link.is_preferred:
