@@ -23,7 +23,15 @@ from stockroom.config import Settings
 from stockroom.db.engine import Database
 from stockroom.db.models import StockMovement
 from stockroom.domain.access import ROLE_PERMISSIONS, Actor, Permission, Role
-from stockroom.services import api_keys, catalog, customers, orders, reservations, users
+from stockroom.services import (
+    api_keys,
+    catalog,
+    customers,
+    orders,
+    reservations,
+    suppliers,
+    users,
+)
 from stockroom.services.credentials import Passwords
 
 ROLES_LOW_TO_HIGH = [Role.VIEWER, Role.STAFF, Role.MANAGER, Role.ADMIN]
@@ -74,6 +82,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/orders/{order_id}/returns"): {
         "lines": [{"line": 1, "quantity": 1, "disposition": "SCRAP"}]
     },
+    ("post", "/api/v1/suppliers"): {"code": "S-{role}", "name": "Supplier"},
+    ("patch", "/api/v1/suppliers/{supplier}"): {"payment_terms": "NET {role}"},
+    ("post", "/api/v1/suppliers/{supplier}/products"): {"sku": "GADGET", "unit_price": 1},
+    ("patch", "/api/v1/suppliers/{supplier}/products/{sku}"): {"unit_price": 2},
 }
 # Operations that need a target in a particular state.
 TARGET_FOR = {"/api/v1/orders/{order_id}/complete": {"order_id": "shipped_order_id"}}
@@ -122,6 +134,7 @@ def _seed(session: Session, settings: Settings) -> dict[str, str]:
     key = api_keys.create_api_key(session, system, "seed", Role.VIEWER, ())
     buyer = customers.create_customer(session, {"name": "Buyer"}, [])
     partly, shipped = _orders(session, buyer.public_id)
+    _supplier(session)
     return {
         "customer_id": str(buyer.public_id),
         "order_id": str(partly),
@@ -138,7 +151,15 @@ def _seed(session: Session, settings: Settings) -> dict[str, str]:
         "reservation_id": str(held.reservations[0].public_id),
         "user_id": str(someone.public_id),
         "key_id": str(key.key.public_id),
+        "supplier": "ACME",
     }
+
+
+def _supplier(session: Session) -> None:
+    """ACME, supplying WIDGET; GADGET is there to be linked."""
+    product(session, "GADGET")
+    suppliers.create_supplier(session, {"code": "ACME", "name": "Acme"})
+    suppliers.link_product(session, "ACME", "WIDGET", {"unit_price": Decimal(1)})
 
 
 def _orders(session: Session, customer: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:

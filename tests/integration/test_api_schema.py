@@ -107,6 +107,8 @@ def existing(world: Database, client: TestClient) -> dict[str, list[Any]]:
             "lines": [{"sku": "WIDGET", "warehouse": "MAIN", "quantity": 2}],
         },
     ).json()["reservations"]
+    supplier = client.post(f"{API}/suppliers", json={"code": "ACME", "name": "Acme"}).json()
+    client.post(f"{API}/suppliers/ACME/products", json={"sku": "WIDGET", "unit_price": 1})
     return {
         "sku": ["WIDGET", "COFFEE"],
         "product": ["WIDGET", "COFFEE", products[0]["id"]],
@@ -129,6 +131,7 @@ def existing(world: Database, client: TestClient) -> dict[str, list[Any]]:
         "order_id": [order["id"]],
         "reservation_id": [r["id"] for r in held],
         "line": [1],
+        "supplier": ["ACME", supplier["id"]],
     }
 
 

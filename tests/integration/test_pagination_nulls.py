@@ -54,6 +54,9 @@ def _documents(client: TestClient) -> None:
         assert client.post(f"{API}/categories", json={"name": name}).status_code == 201
     for name in ("shop", "erp", "bi"):
         assert client.post(f"{API}/api-keys", json={"name": name}).status_code == 201
+    for code, name in (("ACME", "Acme"), ("BEAN", "Acme"), ("CRATE", "Crates")):
+        supplier = {"code": code, "name": name}
+        assert client.post(f"{API}/suppliers", json=supplier).status_code == 201
 
 
 def _key(item: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ from stockroom.api import (
     putaway,
     ratelimit,
     reservations,
+    suppliers,
     users,
     warehouses,
 )
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         reservations,
         customers,
         orders,
+        suppliers,
         users,
         putaway,
         audit,

@@ -31,6 +31,7 @@ from stockroom.services import (
     movements,
     orders,
     reservations,
+    suppliers,
     users,
     warehouses,
 )
@@ -84,6 +85,7 @@ SORT_FIELDS: dict[str, Iterable[str]] = {
     "/api/v1/reservations": reservations.SORTS,
     "/api/v1/customers": customers.SORTS,
     "/api/v1/orders": orders.SORTS,
+    "/api/v1/suppliers": suppliers.SORTS,
     "/api/v1/users": users.USER_SORTS,
     "/api/v1/api-keys": ("created_at",),
     "/api/v1/audit": ("id",),

@@ -24,6 +24,7 @@ from stockroom.db.models.orders import (
     ShipmentLine,
 )
 from stockroom.db.models.outbox import OutboxEvent
+from stockroom.db.models.procurement import Supplier, SupplierProduct
 from stockroom.db.models.reservations import Reservation, ReservationAllocation
 from stockroom.db.models.stock import StockBalance, StockMovement
 from stockroom.db.models.warehouses import Location, Warehouse
@@ -52,6 +53,8 @@ __all__ = [
     "ShipmentLine",
     "StockBalance",
     "StockMovement",
+    "Supplier",
+    "SupplierProduct",
     "SystemSetting",
     "Unit",
     "User",

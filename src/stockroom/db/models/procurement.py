@@ -1,0 +1,67 @@
+"""Procurement: suppliers and what each of them supplies, at what price and terms."""
+
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from stockroom.db.models.base import Base, PublicId, Timestamps, Versioned
+from stockroom.db.models.catalog import Product
+from stockroom.db.types import Money, Quantity
+
+
+class Supplier(PublicId, Timestamps, Versioned, Base):
+    """Who we buy from. Deactivated, never deleted: purchase orders keep pointing at them."""
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored upper case, so "acme" and "ACME" are one supplier.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(Text, default="")
+    # ISO 4217: the currency its prices are in.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    payment_terms: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class SupplierProduct(Timestamps, Versioned, Base):
+    """One supplier's terms for one product. A link is not history (purchase orders copy
+    the price they were sent at), so it may be deleted."""
+
+    __tablename__ = "supplier_products"
+    __table_args__ = (
+        UniqueConstraint("supplier_id", "product_id"),
+        CheckConstraint("unit_price >= 0", name="unit_price_nonnegative"),
+        CheckConstraint("pack_size > 0", name="pack_size_positive"),
+        CheckConstraint("min_order_quantity > 0", name="min_order_quantity_positive"),
+        CheckConstraint("lead_time_days >= 0", name="lead_time_nonnegative"),
+        # At most one preferred supplier per product, whatever races: the automatic reorder
+        # drafts its purchase order from that one.
+        Index(
+            "uq_supplier_products_preferred",
+            "product_id",
+            unique=True,
+            sqlite_where=text("is_preferred"),
+            postgresql_where=text("is_preferred"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    supplier_sku: Mapped[str | None] = mapped_column(String(64))
+    unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # Orders are placed in whole packs, and never below the minimum (None: no constraint).
+    pack_size: Mapped[Decimal | None] = mapped_column(Quantity)
+    min_order_quantity: Mapped[Decimal | None] = mapped_column(Quantity)
+    lead_time_days: Mapped[int] = mapped_column(default=0)
+    is_preferred: Mapped[bool] = mapped_column(default=False)
+
+    supplier: Mapped[Supplier] = relationship(lazy="raise")
+    product: Mapped[Product] = relationship(lazy="raise")
