@@ -305,3 +305,15 @@ def test_the_worker_round_runs_once_a_day_and_applies_only_when_told(history: Da
     assert len(calls) == 2
     assert _reorder(history, "WIDGET") == (D(49), D(156))
     assert _reorder(history, "COFFEE") == (D("3.230"), D(5))
+
+
+def test_worker_once_runs_the_replenishment_round(
+    history: Database, run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setenv("STOCKROOM_SECRET_FILE", str(tmp_path / "secret"))
+    monkeypatch.setenv("STOCKROOM_REPLENISHMENT_AUTO_APPLY", "true")
+    get_settings.cache_clear()
+    result = run.invoke(cli, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "computed 4 replenishment suggestions" in result.stdout
+    assert _reorder(history, "WIDGET") == (D(49), D(156))

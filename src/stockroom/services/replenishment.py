@@ -174,7 +174,9 @@ def compute(
     terms = queries.preferred_terms(session, product_ids)
     decimals = {unit.code: unit.decimals for unit in all_units(session)}
     return [
-        _suggest(config, p, w, now, shipped.get((p.id, w.id), []), terms.get(p.id), decimals)
+        _suggest(
+            config, p, w, windows[w.id], shipped.get((p.id, w.id), []), terms.get(p.id), decimals
+        )
         for p, w in pairs
     ]
 
@@ -183,12 +185,12 @@ def _suggest(
     config: Config,
     product: Product,
     warehouse: Warehouse,
-    now: datetime,
+    window: list["_Day"],
     shipments: list[tuple[date, Decimal]],
     link: SupplierProduct | None,
     decimals: dict[str, int],
 ) -> Suggestion:
-    last = now.astimezone(zone_of(warehouse.time_zone)).date() - timedelta(days=1)
+    first, last = window[0].day, window[-1].day
     terms = _terms(config, product, link)
     daily = daily_demand(shipments, last_day=last, days=config.window_days)
     numbers = suggest_replenishment(
@@ -199,7 +201,6 @@ def _suggest(
         pack_size=terms.pack_size,
         minimum_order_quantity=terms.minimum_order_quantity,
     )
-    first = last - timedelta(days=config.window_days - 1)
     return Suggestion(product, warehouse, first, last, terms, numbers, config.rule)
 
 
