@@ -106,6 +106,26 @@ def worker(
             lambda n: typer.echo(f"sealed {n} audit rows"),
         ),
     ]
+    jobs.append(_replenishment_job(database))
+    try:
+        if once:
+            for job in jobs:
+                job.report(job.run_once())
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        typer.echo(
+            f"expiring reservations and sealing the audit trail every {interval} s, "
+            "replenishment suggestions once a day"
+        )
+        rounds.run(jobs, interval=interval, stop=stop)
+    finally:
+        database.dispose()
+
+
+def _replenishment_job(database: Database) -> rounds.Job:
+    """Once a day: compute the suggestions, log a summary, apply them if the setting says."""
     settings = get_settings()
     daily = replenisher.Daily(
         lambda: replenisher.replenish_once(
@@ -115,22 +135,11 @@ def worker(
             now=utcnow(),
         )
     )
-    jobs.append(
-        rounds.Job(
-            "replenishment",
-            daily.run_once,
-            lambda n: typer.echo(f"computed {n} replenishment suggestions"),
-        )
+    return rounds.Job(
+        "replenishment",
+        daily.run_once,
+        lambda n: typer.echo(f"computed {n} replenishment suggestions"),
     )
-    if once:
-        for job in jobs:
-            job.report(job.run_once())
-        return
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    typer.echo(f"expiring reservations and sealing the audit trail every {interval} s")
-    rounds.run(jobs, interval=interval, stop=stop)
 
 
 @audit_app.command("seal")
