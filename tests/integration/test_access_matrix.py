@@ -86,6 +86,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("patch", "/api/v1/suppliers/{supplier}"): {"payment_terms": "NET {role}"},
     ("post", "/api/v1/suppliers/{supplier}/products"): {"sku": "GADGET", "unit_price": 1},
     ("patch", "/api/v1/suppliers/{supplier}/products/{sku}"): {"unit_price": 2},
+    ("post", "/api/v1/replenishment/suggestions/apply"): {
+        "items": [{"sku": "WIDGET", "warehouse": "MAIN", "version": 1}]
+    },
 }
 # Operations that need a target in a particular state.
 TARGET_FOR = {"/api/v1/orders/{order_id}/complete": {"order_id": "shipped_order_id"}}

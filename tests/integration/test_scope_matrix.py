@@ -126,6 +126,8 @@ WAREHOUSE_BOUND: dict[tuple[str, str], dict[str, str]] = {
     ("get", "/api/v1/orders/{order_id}/returns"): {},
     ("get", "/api/v1/audit"): BY_WAREHOUSE,
     ("get", "/api/v1/putaway/suggestion"): {"sku": "WIDGET", "quantity": "1", **BY_WAREHOUSE},
+    ("get", "/api/v1/replenishment/suggestions"): BY_WAREHOUSE,
+    ("post", "/api/v1/replenishment/suggestions/apply"): {},
     # Last: they end what the operations above work on.
     ("post", "/api/v1/orders/{order_id}/complete"): {},
     ("post", "/api/v1/orders/{order_id}/cancel"): {},
