@@ -15,6 +15,7 @@ from stockroom.db.engine import Database
 from stockroom.domain.access import Role
 from stockroom.services import movements
 from stockroom.services.movements import MovementFilter
+from support.web import PASSWORD
 
 TEA = "TEA-GRN-100"
 
@@ -104,3 +105,55 @@ def test_a_viewer_sees_no_operation_buttons(open_page: OpenPage, floor_world: Da
     reply = page.goto("/floor/receive")
     assert reply is not None
     assert reply.status == 403
+
+
+def test_a_form_sent_after_the_login_ended_comes_back_filled_in(
+    open_page: OpenPage, floor_world: Database
+) -> None:
+    page = open_page(Role.STAFF)
+    page.goto("/floor/receive")
+    scan(page, "Product", TEA, tap=True)
+    scan(page, "Location", "MAIN/A-01")
+    scan(page, "Quantity", "2")  # booked: its draft must not come back later
+    expect(page.get_by_role("status").filter(has_text="Received")).to_be_visible()
+    page.get_by_label("Product", exact=True).fill(TEA)
+    page.get_by_label("Location", exact=True).fill("MAIN/A-02")
+    page.get_by_label("Quantity", exact=True).fill("6")
+    kept = [c for c in page.context.cookies() if c["name"] != "stockroom_session"]
+    page.context.clear_cookies()
+    page.context.add_cookies(kept)  # type: ignore[arg-type]  # the login has ended
+    page.get_by_role("button", name="Receive", exact=True).click()
+    page.wait_for_url("**/login?next=/floor/receive")
+    page.get_by_label("Email").fill("staff@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/floor/receive")
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("6")
+    expect(page.get_by_label("Location", exact=True)).to_have_value("MAIN/A-02")
+    expect(page.get_by_text("You were logged out")).to_be_visible()
+    assert [q for t, q in tea_movements(floor_world) if t == "RECEIVE"] == ["2.000"]
+
+    page.goto("/floor/ship")  # elsewhere, the draft is gone for good
+    page.goto("/floor/receive")
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("")
+
+
+def test_a_booked_form_is_not_offered_again_after_a_new_login(
+    open_page: OpenPage, floor_world: Database
+) -> None:
+    page = open_page(Role.STAFF)
+    page.goto("/floor/receive")
+    scan(page, "Product", TEA, tap=True)
+    scan(page, "Location", "MAIN/A-01")
+    scan(page, "Quantity", "3")
+    expect(page.get_by_role("status").filter(has_text="Received")).to_be_visible()
+    kept = [c for c in page.context.cookies() if c["name"] != "stockroom_session"]
+    page.context.clear_cookies()
+    page.context.add_cookies(kept)  # type: ignore[arg-type]  # the login has ended
+    page.goto("/floor/receive")  # back at the form: the login page first
+    page.get_by_label("Email").fill("staff@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/floor/receive")
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("")
+    expect(page.get_by_text("You were logged out")).to_have_count(0)

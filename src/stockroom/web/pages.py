@@ -52,6 +52,9 @@ PAGE_HEADERS = {
     "content-security-policy": PAGE_POLICY,
     # Pages show stock figures and who did what: a shared device must not keep them.
     "cache-control": "no-store",
+    # The API's "no-referrer" would leave a form posted after the login ended without its
+    # way back (to_login); other sites still learn nothing.
+    "referrer-policy": "same-origin",
 }
 
 
@@ -103,8 +106,9 @@ def to_login(request: Request) -> Response:
     browser, see app.js), never to the POST itself."""
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method not in session.SAFE_METHODS:
-        referer = request.headers.get("referer")
-        back = urlsplit(referer).path if referer else "/"
+        # The page the form was on: htmx names it, a plain form post has the Referer.
+        came_from = request.headers.get("hx-current-url") or request.headers.get("referer")
+        back = urlsplit(came_from).path if came_from else "/"
     target = f"/login?next={quote(safe_next(back), safe='/')}"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": target})

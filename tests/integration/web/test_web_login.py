@@ -153,3 +153,25 @@ def test_pages_carry_a_strict_content_security_policy(browser_client: TestClient
     assert "unsafe-inline" not in policy
     assert reply.headers["cache-control"] == "no-store"
     assert reply.headers["x-frame-options"] == "DENY"
+
+
+def test_a_form_posted_after_the_login_ended_leads_back_to_its_page(
+    browser_client: TestClient,
+) -> None:
+    page = browser_client.get("/login")
+    assert page.headers["referrer-policy"] == "same-origin"  # the browser sends the Referer
+    token = form_token(page.text)
+    plain = browser_client.post(
+        "/floor/receive",
+        data={"csrf_token": token, "sku": "TEA"},
+        headers={"referer": "http://testserver/floor/receive?sku=TEA"},
+    )
+    assert plain.status_code == 303
+    assert plain.headers["location"] == "/login?next=/floor/receive"
+    htmx = browser_client.post(
+        "/floor/ship",
+        data={"csrf_token": token},
+        headers={"hx-request": "true", "hx-current-url": "http://testserver/floor/ship"},
+    )
+    assert htmx.status_code == 204
+    assert htmx.headers["hx-redirect"] == "/login?next=/floor/ship"

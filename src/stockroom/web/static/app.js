@@ -55,7 +55,16 @@
     if (next) { next.focus(); if (next.select) next.select(); } else { form.requestSubmit(); }
   }
 
+  // A form sent by htmx stays on its page: once the server has answered it (booked, or
+  // shown again with its errors), its draft must not come back later as if unsent. Only a
+  // send that led to the login page, or reached no server, keeps it.
+  function dropAnsweredDraft(event) {
+    const xhr = event.detail.xhr;
+    if (xhr && xhr.status !== 0 && !xhr.getResponseHeader("HX-Redirect")) sessionStorage.removeItem(DRAFT);
+  }
+
   document.addEventListener("submit", (event) => saveDraft(event.target), true);
+  document.addEventListener("htmx:afterRequest", dropAnsweredDraft);
   document.addEventListener("keydown", advanceOnEnter);
   document.addEventListener("DOMContentLoaded", restoreDraft);
 
