@@ -15,7 +15,7 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -121,7 +121,7 @@ def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetime too (a subclass): ISO 8601 either way
         return value.isoformat()
     if isinstance(value, Decimal | UUID):
         return str(value)
@@ -183,6 +183,8 @@ def _typed(value: Any, key: SortKey) -> Any:
         if moment.tzinfo is None:
             raise ValueError("time without zone in cursor")
         return moment
+    if kind is date:
+        return date.fromisoformat(_string(value))
     if kind is UUID:
         return UUID(_string(value))
     if kind is Decimal:
