@@ -187,6 +187,15 @@ def test_deactivated_suppliers_and_products_cannot_be_ordered_from(client: TestC
     assert_problem(client.post(POS, json=body), 422, "rule_violation")
 
 
+def test_a_draft_from_a_supplier_deactivated_since_is_not_sent(client: TestClient) -> None:
+    po = draft(client, [{"sku": "COFFEE", "quantity": 1}], supplier="BEAN")
+    assert client.post(f"{API}/suppliers/BEAN/deactivate").status_code == 200
+    problem = assert_problem(act(client, po, "send"), 422, "rule_violation")
+    assert "BEAN" in problem["detail"]
+    assert client.get(f"{POS}/{po['number']}").json()["status"] == "DRAFT"
+    assert act(client, po, "cancel").json()["status"] == "CANCELLED"
+
+
 # --- states ----------------------------------------------------------------------------------
 
 

@@ -65,7 +65,8 @@ class PurchaseOrderCreate(Input):
 class PurchaseOrderPatch(Input):
     """Only the fields sent change. ``lines``, ``supplier`` and ``currency`` only in DRAFT
     (``lines`` replaces every line); ``notes`` and ``expected_date`` until the order is
-    RECEIVED or CANCELLED."""
+    RECEIVED or CANCELLED. A new supplier alone leaves the lines' prices as they are: send
+    ``lines`` too for its prices."""
 
     lines: list[PurchaseOrderLineIn] | None = Field(default=None, min_length=1, max_length=500)
     supplier: SupplierRef | None = None
