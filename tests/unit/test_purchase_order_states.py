@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stockroom.domain.errors import InvalidState
 from stockroom.domain.purchase_orders import (
@@ -144,3 +146,25 @@ def test_totals_are_exact_decimals() -> None:
 def test_numbers_are_six_digits_and_grow_beyond() -> None:
     assert number_for(42) == "PO-000042"
     assert number_for(1234567) == "PO-1234567"
+
+
+DECIDED_ACTIONS = st.sampled_from([A.SEND, A.CONFIRM, A.CANCEL])
+
+
+@given(st.lists(DECIDED_ACTIONS, max_size=8))
+def test_any_sequence_of_decisions_follows_the_transition_table(actions: list[A]) -> None:
+    """From DRAFT, whatever is asked: an allowed action moves along TRANSITIONS, any other
+    is refused naming exactly what the state allows, and changes nothing."""
+    status = S.DRAFT
+    for action in actions:
+        if action not in ACTIONS[status]:
+            with pytest.raises(InvalidState) as refused:
+                next_status(status, action)
+            assert refused.value.details()["state"] == status.value
+            expected = sorted(a.value for a in ACTIONS[status])
+            assert refused.value.details()["allowed_actions"] == expected
+            continue
+        after = next_status(status, action)
+        assert after in TRANSITIONS[status]
+        status = after
+    assert status in (S.DRAFT, S.SENT, S.CONFIRMED, S.CANCELLED)
