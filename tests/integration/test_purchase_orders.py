@@ -2,6 +2,9 @@
 scope, roles, filters and paging."""
 
 import re
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -9,9 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from integration.conftest import ClientFactory
-from stockroom.db.engine import Database
+from stockroom.config import Settings
+from stockroom.db.engine import Database, make_engine
 from stockroom.db.models import AuditEntry, PurchaseOrder
 from stockroom.domain.access import Role
+from stockroom.domain.errors import InvalidState
+from stockroom.services import purchase_orders
 from support.api import assert_problem
 
 API = "/api/v1"
@@ -255,6 +261,40 @@ def test_refused_transitions_name_the_allowed_actions(
     for allowed in ACTIONS[state]:
         assert allowed in problem["detail"]
     assert client.get(f"{POS}/{po['number']}").json()["status"] == state
+
+
+@pytest.fixture
+def pool(settings: Settings, db: Database) -> Iterator[Database]:
+    wide = settings.model_copy(update={"database_pool_size": 8, "database_max_overflow": 2})
+    database = Database(make_engine(wide))
+    yield database
+    database.dispose()
+
+
+def test_racing_decisions_queue_on_the_order_and_one_wins(
+    client: TestClient, pool: Database, db_kind: str
+) -> None:
+    """Eight sends of one draft at once: on PostgreSQL they queue on the order's row lock,
+    the first sends it and the others see SENT and are refused naming what it allows."""
+    if db_kind != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing races")
+    po = draft(client)
+    barrier = threading.Barrier(8)
+
+    def send(_: int) -> str:
+        barrier.wait()
+        with pool.session(write=True) as session:
+            try:
+                purchase_orders.send(session, po["number"], None, None)
+            except InvalidState as refused:
+                return ",".join(refused.details()["allowed_actions"])
+            session.commit()
+        return "sent"
+
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        outcomes = sorted(executor.map(send, range(8)))
+    assert outcomes == ["annotate,cancel,confirm,receive"] * 7 + ["sent"]
+    assert client.get(f"{POS}/{po['number']}").json()["version"] == po["version"] + 1
 
 
 # --- editing ---------------------------------------------------------------------------------
