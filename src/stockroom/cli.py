@@ -1,4 +1,4 @@
-"""The ``stockroom`` command: serve, worker, db upgrade, demo, verify, audit seal."""
+"""The ``stockroom`` command: serve, worker, db upgrade, demo, verify, audit seal, replenish."""
 
 import logging
 import signal
@@ -18,13 +18,14 @@ from stockroom.domain.access import Role
 from stockroom.domain.audit_chain import START
 from stockroom.domain.clock import utcnow
 from stockroom.domain.errors import DomainError
-from stockroom.services import audit_verify, users
+from stockroom.domain.quantities import format_quantity
+from stockroom.services import audit_verify, replenishment, users
 from stockroom.services.audit_seal import ChainHeadUntrusted
 from stockroom.services.credentials import Passwords
 from stockroom.services.demo import add_demo_users, load_demo
 from stockroom.services.unit_of_work import Database, UnitOfWork, connect
 from stockroom.services.verify import find_mismatches
-from stockroom.workers import expiry, rounds, sealer
+from stockroom.workers import expiry, replenisher, rounds, sealer
 
 app = typer.Typer(
     help="Stockroom inventory management.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -89,8 +90,8 @@ def worker(
         int, typer.Option(min=1, max=100_000, help="Audit rows sealed per transaction")
     ] = 2_000,
 ) -> None:
-    """Release expired reservations and seal the audit trail (run one or more next to the
-    web server)."""
+    """Release expired reservations, seal the audit trail and, once a day, compute the
+    replenishment suggestions (run one or more next to the web server)."""
     database = _database()
     key = get_settings().audit_secret()
     jobs = [
@@ -105,15 +106,40 @@ def worker(
             lambda n: typer.echo(f"sealed {n} audit rows"),
         ),
     ]
-    if once:
-        for job in jobs:
-            job.report(job.run_once())
-        return
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    typer.echo(f"expiring reservations and sealing the audit trail every {interval} s")
-    rounds.run(jobs, interval=interval, stop=stop)
+    jobs.append(_replenishment_job(database))
+    try:
+        if once:
+            for job in jobs:
+                job.report(job.run_once())
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        typer.echo(
+            f"expiring reservations and sealing the audit trail every {interval} s, "
+            "replenishment suggestions once a day"
+        )
+        rounds.run(jobs, interval=interval, stop=stop)
+    finally:
+        database.dispose()
+
+
+def _replenishment_job(database: Database) -> rounds.Job:
+    """Once a day: compute the suggestions, log a summary, apply them if the setting says."""
+    settings = get_settings()
+    daily = replenisher.Daily(
+        lambda: replenisher.replenish_once(
+            database,
+            replenishment.config_of(settings),
+            auto_apply=settings.replenishment_auto_apply,
+            now=utcnow(),
+        )
+    )
+    return rounds.Job(
+        "replenishment",
+        daily.run_once,
+        lambda n: typer.echo(f"computed {n} replenishment suggestions"),
+    )
 
 
 @audit_app.command("seal")
@@ -132,6 +158,55 @@ def audit_seal(
     finally:
         database.dispose()
     typer.echo(f"sealed {sealed} audit rows")
+
+
+@app.command()
+def replenish(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the recommendations into the products")
+    ] = False,
+    only_changes: Annotated[
+        bool, typer.Option("--only-changes", help="Print only what differs from the settings")
+    ] = False,
+) -> None:
+    """Print the replenishment suggestion of every product in every warehouse stocking it
+    (the numbers behind it, then the recommended reorder point and quantity against the
+    current ones); with --apply, write those that differ into the products."""
+    settings = get_settings()
+    config = replenishment.config_of(settings)
+    database = _database()
+    try:
+        with UnitOfWork(database, write=apply) as unit:
+            found = list(replenishment.every_suggestion(unit.session, config, utcnow(), _progress))
+            for suggestion in found:
+                if suggestion.changes or not only_changes:
+                    typer.echo(_suggestion_line(suggestion))
+            changes = [s for s in found if s.changes]
+            if apply:
+                applied = replenishment.apply_changes(unit.session, found)
+                unit.commit()
+                typer.echo(f"applied {len(applied)} products")
+            else:
+                typer.echo(f"{len(changes)} of {len(found)} differ; --apply writes them")
+    finally:
+        database.dispose()
+
+
+def _progress(done: int) -> None:
+    typer.echo(f"computed {done} product x warehouse pairs", err=True)
+
+
+def _suggestion_line(found: replenishment.Suggestion) -> str:
+    n, product, q = found.numbers, found.product, format_quantity
+    return (
+        f"{product.sku}\t{found.warehouse.code}\tavg {q(n.average_daily_demand)} sd "
+        f"{q(n.demand_std_dev)} lead {n.lead_time_days}d ({found.terms.source})\t"
+        f"seed ss {q(n.seed.safety_stock)} rp {q(n.seed.reorder_point)}\t"
+        f"statistical ss {q(n.statistical.safety_stock)} rp {q(n.statistical.reorder_point)}\t"
+        f"{found.rule.value}: reorder point {q(found.reorder_point)} quantity "
+        f"{q(found.reorder_quantity)} (now {q(product.reorder_point)} / "
+        f"{q(product.reorder_quantity)})" + (" *" if found.changes else "")
+    )
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 import ipaddress
 import secrets
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -57,6 +58,36 @@ class Settings(BaseSettings):
         description="How long a reservation holds stock when the request names no expiry",
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    replenishment_window_days: int = Field(
+        default=90,
+        ge=2,
+        le=730,
+        description="Days of SHIP history (each warehouse's local days, ending today) the "
+        "replenishment suggestions average demand over",
+    )
+    replenishment_service_level: Decimal = Field(
+        default=Decimal("0.95"),
+        gt=0,
+        lt=1,
+        description="Service level of the statistical safety stock (z * sigma * sqrt(lead time))",
+    )
+    replenishment_rule: Literal["statistical", "seed"] = Field(
+        default="statistical",
+        description="Which safety-stock rule's reorder point is recommended and applied: "
+        "`statistical` (z * sigma * sqrt(L)) or `seed` (2 * average daily demand * L)",
+    )
+    replenishment_default_lead_time_days: int = Field(
+        default=7,
+        ge=0,
+        le=365,
+        description="Lead time of a product without a preferred supplier (nor a lead time of "
+        "its own) in the replenishment suggestions",
+    )
+    replenishment_auto_apply: bool = Field(
+        default=False,
+        description="Whether `stockroom worker`'s daily replenishment round writes the "
+        "recommended reorder points and quantities into the products (else it only logs them)",
+    )
 
     environment: Literal["development", "production"] = Field(
         default="development",

@@ -93,6 +93,9 @@ BODIES: dict[tuple[str, str], Any] = {
         "lines": [{"sku": "WIDGET", "quantity": 1}],
     },
     ("patch", "/api/v1/purchase-orders/{purchase_order}"): {"notes": "Called {role}"},
+    ("post", "/api/v1/replenishment/suggestions/apply"): {
+        "items": [{"sku": "WIDGET", "warehouse": "MAIN", "version": 1}]
+    },
 }
 # Operations that need a target in a particular state.
 TARGET_FOR = {

@@ -1,4 +1,5 @@
-"""The capacity check inbound moves are to make (not wired into the ledger yet)."""
+"""The capacity check every inbound move makes (services/putaway.check_capacity); over the
+API in test_capacity_enforced.py."""
 
 import uuid
 from decimal import Decimal
@@ -92,10 +93,17 @@ def test_no_limits_or_no_measures_means_nothing_to_check(site: Database, session
 def test_a_manager_may_override_the_capacity_and_staff_may_not(
     site: Database, session: Session
 ) -> None:
-    assert (
-        check(session, "BOX", "MAIN/B-01", 100, override_capacity=True, actor=someone(Role.MANAGER))
-        is None
+    # An override lets the move through and hands back the fit it broke, to be recorded.
+    overridden = check(
+        session, "BOX", "MAIN/B-01", 100, override_capacity=True, actor=someone(Role.MANAGER)
     )
-    assert check(session, "BOX", "MAIN/B-01", 100, override_capacity=True) is None  # the system
+    assert overridden is not None
+    assert not overridden.fits
+    assert overridden.weight_kg.needed == 200
+    system = check(session, "BOX", "MAIN/B-01", 100, override_capacity=True)  # the system
+    assert system is not None
+    assert not system.fits
     with pytest.raises(Forbidden):
         check(session, "BOX", "MAIN/B-01", 100, override_capacity=True, actor=someone(Role.STAFF))
+    with pytest.raises(Forbidden):  # asking is refused even where it would fit
+        check(session, "BOX", "MAIN/B-02", 1, override_capacity=True, actor=someone(Role.STAFF))

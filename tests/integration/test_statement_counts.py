@@ -5,6 +5,7 @@ trip to the hot path fails here until the table is changed, deliberately, with i
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from factories import location, product
 from stockroom.db.engine import Database
 from support.api import API
 
@@ -23,7 +25,15 @@ OPERATIONS = {
     "receive": ("movements/receive", {"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 5}),
     "ship": ("movements/ship", {"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1}),
     "reserve": ("reservations", RESERVE),
+    # Into a location with limits, of a product with measures: the capacity check runs.
+    "receive_limited": (
+        "movements/receive",
+        {"sku": "BOX", "location": "MAIN/L-01", "quantity": 1},
+    ),
 }
+
+
+SIDES = ("length_mm", "width_mm", "height_mm")
 
 
 def documented_budget() -> dict[str, int]:
@@ -60,6 +70,12 @@ def test_the_budget_names_every_measured_operation() -> None:
 def test_one_operation_stays_within_its_documented_statements(
     client: TestClient, world: Database, operation: str
 ) -> None:
+    with world.session(write=True) as session:
+        location(
+            session, "MAIN", "L-01", max_weight_kg=Decimal(1000), max_volume_cm3=Decimal(10**6)
+        )
+        product(session, "BOX", weight_g=Decimal(500), **dict.fromkeys(SIDES, Decimal(100)))
+        session.commit()
     stocked = client.post(
         f"{API}/movements/receive", json={"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 50}
     )

@@ -34,7 +34,12 @@ OperationIn = ReceiveIn | ShipIn | TransferIn | AdjustIn | CountIn
 
 STOCK_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown SKU or location"},
-    409: {"description": "insufficient_stock (with requested and available)"},
+    403: {"description": "override_capacity asked for without warehouses:write"},
+    409: {
+        "description": "insufficient_stock (with requested and available), or "
+        "location_full (an inbound move beyond the location's weight or volume limit, with "
+        "the limit, what it holds, what is needed and what it would hold)"
+    },
     422: {"description": "Invalid quantity for the unit, or a rule violation"},
 }
 

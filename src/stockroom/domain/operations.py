@@ -1,6 +1,8 @@
 """Stock operations as plain commands (imperative names), the input of ``services.stock``.
 
 Products are named by SKU, locations by ``WAREHOUSE/LOCATION`` code or by id.
+``override_capacity`` on an inbound operation lets it go beyond the target location's
+weight and volume limits (managers only; the ledger row records it).
 """
 
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ class Receive:
     unit_cost: Decimal | None = None
     reference: Reference = Reference()
     note: str | None = None
+    override_capacity: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Transfer:
     quantity: Decimal
     reference: Reference = Reference()
     note: str | None = None
+    override_capacity: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Adjust:
     reason_code: ReasonCode
     reference: Reference = Reference()
     note: str | None = None
+    override_capacity: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class Count:
     counted: Decimal
     reference: Reference = Reference()
     note: str | None = None
+    override_capacity: bool = False
 
 
 StockOperation = Receive | Ship | Transfer | Adjust | Count

@@ -281,6 +281,12 @@ def _events(
     ]
 
 
+def on_hand_at(session: Session, product_id: int, location_id: int) -> Decimal:
+    """On hand at one balance (0 if there is none), as this transaction sees it."""
+    state = queries.read_balance(session, product_id, location_id)
+    return Decimal(0) if state is None else state.on_hand
+
+
 def free_at(session: Session, product_id: int, location_id: int) -> Decimal:
     """On hand minus reserved at one balance (0 if there is none), as this transaction
     sees it: under the caller's row lock, what can still be promised or shipped there."""

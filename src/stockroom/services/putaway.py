@@ -4,6 +4,7 @@ The rules live in ``domain/putaway.py``; this module loads what they need (the w
 storage locations and what each holds) and names the result.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -17,9 +18,10 @@ from stockroom.domain.putaway import (
     Candidate,
     Contents,
     Fit,
+    LocationFull,
     ProductSize,
     Suggestion,
-    require_room,
+    fits,
     suggest,
 )
 from stockroom.domain.quantities import check_quantity
@@ -88,6 +90,73 @@ def _candidate(location: Location, held: queries.Holdings) -> Candidate:
     )
 
 
+def capacity_applies(product: Product, location: Location) -> bool:
+    """Whether a move of ``product`` into ``location`` has a limit to check: the location
+    has a weight (volume) limit and the product a weight (all three dimensions). Costs no
+    query: a location without limits, or a product without measures, is never checked
+    (see domain/putaway.py for why unknown measures are not enforced)."""
+    size = size_of(product)
+    return (location.max_weight_kg is not None and size.unit_weight_kg is not None) or (
+        location.max_volume_cm3 is not None and size.unit_volume_cm3 is not None
+    )
+
+
+def lock_limited(
+    session: Session, places: Iterable[tuple[Product, Location]], locked: set[int]
+) -> None:
+    """Lock the locations among ``places`` whose limits apply to their product (in id
+    order, each once per transaction: ``locked`` holds those already locked).
+
+    Two receipts racing into one limited location would each see the room the other is
+    about to take; the lock makes the second check wait for the first move to commit.
+    Callers take these locks before any balance lock, so every transaction locks in one
+    order (locations by id, then balances by product and location) and none can deadlock.
+    Places without limits lock nothing: the hot path pays no statement.
+    """
+    wanted = {location.id for product, location in places if capacity_applies(product, location)}
+    for location_id in sorted(wanted - locked):
+        queries.lock_location(session, location_id)
+        locked.add(location_id)
+
+
+def admit_inbound(
+    session: Session,
+    product: Product,
+    location: Location,
+    quantity: Decimal,
+    *,
+    override_capacity: bool,
+    actor: Actor | None,
+    locked: set[int],
+) -> str | None:
+    """Check ``quantity`` more of ``product`` moving into ``location`` (locking the
+    location first if its limits apply and it is not locked yet); raises LocationFull.
+
+    Returns what the ledger row must record when ``override_capacity`` let through a move
+    the limits refuse (the refusal with its numbers), else None.
+    """
+    lock_limited(session, [(product, location)], locked)
+    fit = check_capacity(
+        session, product, location, quantity, override_capacity=override_capacity, actor=actor
+    )
+    return None if fit is None or fit.fits else f"capacity override: {fit.refusal()}"
+
+
+def with_override(note: str | None, override: str | None) -> str | None:
+    """The movement's note with the override appended (the user's own note is kept)."""
+    if override is None:
+        return note
+    return override if not note else f"{note}\n{override}"
+
+
+def require_override_right(override_capacity: bool, actor: Actor | None) -> None:
+    """Only who may change a location's limits may go beyond them: ``warehouses:write``
+    (managers; None is the system). Asking without it is Forbidden even if the move fits:
+    the request asks for something its sender may not do."""
+    if override_capacity and actor is not None:
+        require_permission(actor, Permission.WAREHOUSES_WRITE)
+
+
 def check_capacity(
     session: Session,
     product: Product,
@@ -100,29 +169,24 @@ def check_capacity(
     """Refuse (LocationFull, 409) ``quantity`` more of ``product`` at ``location`` if the
     location's weight or volume limit cannot take it, given what it already holds.
 
-    The check the ledger is to make on every inbound move (receive, transfer in, positive
-    adjustment, return); not wired yet. ``location`` must have its warehouse loaded (the
-    refusal names ``WAREHOUSE/LOCATION``). ``override_capacity`` skips the check, for an
-    actor who may change the location's limits (``warehouses:write``: managers); None is
-    the system. Returns the fit that was checked, or None when nothing was (no limits, an
-    override, or a product without weight and dimensions): those cost no query, so the hot
-    path pays only at locations with limits.
+    ``location`` must have its warehouse loaded (the refusal names
+    ``WAREHOUSE/LOCATION``). ``override_capacity`` lets an over-limit move through, for an
+    actor who may change the location's limits (``warehouses:write``: managers; None is the
+    system); asking for it without that permission is Forbidden (403) even if the move
+    fits. Returns the fit that was checked (one that does not fit only under an
+    override, so the caller can record it), or None when nothing was: no limit applies
+    (see ``capacity_applies``), which costs no query.
 
-    Two moves racing into one location can each see the room the other is about to take;
-    the caller that wires this must serialise inbound moves per limited location (e.g.
-    lock the location row) if limits are to hold under concurrency.
+    Serialising racing moves is the caller's part: see ``lock_limited``/``admit_inbound``.
     """
-    if override_capacity:
-        if actor is not None:
-            require_permission(actor, Permission.WAREHOUSES_WRITE)
+    require_override_right(override_capacity, actor)
+    if not capacity_applies(product, location):
         return None
     size = size_of(product)
-    checkable = (location.max_weight_kg is not None and size.unit_weight_kg is not None) or (
-        location.max_volume_cm3 is not None and size.unit_volume_cm3 is not None
-    )
-    if not checkable:
-        return None
     held = queries.location_holdings(session, location.id, product.id)
     candidate = _candidate(location, held)
     labelled = replace(candidate, code=references.location_label(location))
-    return require_room(product.sku, size, quantity, labelled)
+    fit = fits(size, quantity, labelled)
+    if not fit.fits and not override_capacity:
+        raise LocationFull(product.sku, fit)
+    return fit

@@ -12,6 +12,11 @@ ordinary transfer or scrapped by an adjustment.
 
 SCRAP is a recorded write-off: the same RETURN into quarantine and at once an ADJUST
 (reason ``SCRAP``) taking them out again, both with one correlation id.
+
+Goods that stay (RESTOCK, QUARANTINE) must fit the location's weight and volume limits
+like any inbound move (409 ``location_full``), unless a manager gives
+``override_capacity`` (recorded in the RETURN row's note). SCRAP is not checked: its
+goods leave the location in the same transaction.
 """
 
 import uuid
@@ -29,7 +34,7 @@ from stockroom.domain.errors import InvalidState, NotFound, RuleViolation
 from stockroom.domain.movements import LocationType, MovementType, ReasonCode, ReferenceType
 from stockroom.domain.orders import Disposition, OrderAction
 from stockroom.domain.quantities import check_quantity, format_quantity
-from stockroom.services import ledger, orders, references, warehouses
+from stockroom.services import ledger, orders, putaway, references, warehouses
 from stockroom.services.ledger import LedgerEntry
 
 
@@ -45,6 +50,7 @@ class ReturnLineIn:
 class RecordReturn:
     lines: list[ReturnLineIn]
     reason: str | None = None
+    override_capacity: bool = False
 
 
 def record_return(
@@ -58,7 +64,7 @@ def record_return(
     )
     session.add(record)
     session.flush()
-    _restock(session, order, record, rows, actor)
+    _restock(session, order, record, rows, actor, command.override_capacity)
     for row in rows:
         row.return_id = record.id
         row.order_line.returned += row.quantity
@@ -148,27 +154,55 @@ def _restock(
     record: SalesReturn,
     rows: list[ReturnLine],
     actor: Actor | None,
+    override_capacity: bool,
 ) -> None:
     restocked = [row for row in rows if row.disposition == Disposition.RESTOCK]
+    putaway.require_override_right(override_capacity, actor)
+    locked: set[int] = set()
+    # Limited locations first, then balances: the one lock order (putaway.lock_limited).
+    putaway.lock_limited(session, [_place(row) for row in rows if _stays(row)], locked)
     places: list[tuple[Product, Location]] = []
     for row in rows:
-        assert row.location is not None
-        product = row.order_line.product
-        places += [(product, row.location)]
+        places += [_place(row)]
         if row in restocked:
-            places += orders.backorder_places(session, product, row.location)
+            places += orders.backorder_places(session, *_place(row))
     ledger.lock_balances(session, places)
     label = actor.label if actor else None
     for row in rows:
-        _book(session, order, record, row, label)
+        override = None
+        if _stays(row):  # checked one by one: a line sees the room the lines before took
+            override = putaway.admit_inbound(
+                session,
+                *_place(row),
+                row.quantity,
+                override_capacity=override_capacity,
+                actor=actor,
+                locked=locked,
+            )
+        _book(session, order, record, row, label, override)
     for product, warehouse_id in {
         (r.order_line.product, r.location.warehouse_id) for r in restocked if r.location
     }:
         orders.allocate_backorders(session, product, warehouse_id, actor)
 
 
+def _place(row: ReturnLine) -> tuple[Product, Location]:
+    assert row.location is not None
+    return row.order_line.product, row.location
+
+
+def _stays(row: ReturnLine) -> bool:
+    """Goods that stay where the line books them (not SCRAP's pass through quarantine)."""
+    return row.disposition != Disposition.SCRAP
+
+
 def _book(
-    session: Session, order: SalesOrder, record: SalesReturn, row: ReturnLine, actor: str | None
+    session: Session,
+    order: SalesOrder,
+    record: SalesReturn,
+    row: ReturnLine,
+    actor: str | None,
+    override: str | None = None,
 ) -> None:
     """The RETURN row of one line, and for SCRAP the write-off that follows it."""
     assert row.location is not None
@@ -179,7 +213,7 @@ def _book(
         quantity=row.quantity,
         reference_type=ReferenceType.RMA,
         reference_id=str(record.public_id),
-        note=f"returned from order {order.number}",
+        note=putaway.with_override(f"returned from order {order.number}", override),
         correlation_id=uuid.uuid4(),
     )
     ledger.post(session, entry, actor=actor)

@@ -26,7 +26,7 @@ from stockroom.domain.operations import (
     Transfer,
 )
 from stockroom.domain.quantities import check_quantity
-from stockroom.services import ledger, orders, references
+from stockroom.services import ledger, orders, putaway, references
 from stockroom.services.ledger import LedgerEntry
 
 
@@ -39,6 +39,7 @@ class _Lookups:
     actor: Actor | None
     products: dict[str, Product] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
+    locked: set[int] = field(default_factory=set)  # limited locations locked (putaway)
 
     def product(self, sku: str) -> Product:
         key = sku.lower()
@@ -73,6 +74,22 @@ def _check_inbound(product: Product, location: Location) -> None:
         raise RuleViolation(f"location {where} is deactivated; it takes no new stock")
 
 
+def _admit(
+    look: _Lookups, product: Product, location: Location, quantity: Decimal, override: bool
+) -> str | None:
+    """Check the room an inbound move needs (putaway.admit_inbound): the override note to
+    record, if a manager's override let it past the location's limits."""
+    return putaway.admit_inbound(
+        look.session,
+        product,
+        location,
+        quantity,
+        override_capacity=override,
+        actor=look.actor,
+        locked=look.locked,
+    )
+
+
 def _entry(
     kind: MovementType,
     product: Product,
@@ -96,9 +113,11 @@ def _receive(look: _Lookups, op: Receive) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     qty = _quantity(product, op.quantity)
     _check_inbound(product, location)
+    override = _admit(look, product, location, qty, op.override_capacity)
     cost = product.unit_cost if op.unit_cost is None else op.unit_cost
+    note = putaway.with_override(op.note, override)
     entry = _entry(
-        MovementType.RECEIVE, product, location, qty, op.reference, unit_cost=cost, note=op.note
+        MovementType.RECEIVE, product, location, qty, op.reference, unit_cost=cost, note=note
     )
     # Orders waiting for this product here are served from it in the same transaction;
     # their balances are locked before the receipt's, in the one fixed order.
@@ -124,6 +143,11 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
         raise RuleViolation("a transfer needs two different locations")
     qty = _quantity(product, op.quantity)
     _check_inbound(product, target)
+    override = _admit(look, product, target, qty, op.override_capacity)
+    notes = {
+        MovementType.TRANSFER_OUT: op.note,
+        MovementType.TRANSFER_IN: putaway.with_override(op.note, override),
+    }
     reference = op.reference
     if reference.type is None:
         reference = Reference(ReferenceType.TRANSFER.value, reference.id)
@@ -138,7 +162,7 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
     posted = [
         ledger.post(
             look.session,
-            _entry(kind, product, where, amount, reference, note=op.note, correlation_id=link),
+            _entry(kind, product, where, amount, reference, note=notes[kind], correlation_id=link),
             actor=look.label,
         )
         for kind, where, amount in legs
@@ -149,8 +173,12 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
 def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     delta = _quantity(product, op.delta, signed=True)
+    override = None
     if delta > 0:
         _check_inbound(product, location)
+        override = _admit(look, product, location, delta, op.override_capacity)
+    else:
+        putaway.require_override_right(op.override_capacity, look.actor)
     entry = _entry(
         MovementType.ADJUST,
         product,
@@ -158,7 +186,7 @@ def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
         delta,
         op.reference,
         reason_code=op.reason_code.value,
-        note=op.note,
+        note=putaway.with_override(op.note, override),
     )
     return [ledger.post(look.session, entry, actor=look.label)]
 
@@ -172,8 +200,27 @@ def _count(look: _Lookups, op: Count) -> list[StockMovement]:
     reference = op.reference
     if reference.type is None:
         reference = Reference(ReferenceType.COUNT.value, reference.id)
-    entry = _entry(MovementType.COUNT, product, location, Decimal(0), reference, note=op.note)
+    override = _admit_count(look, product, location, op)
+    note = putaway.with_override(op.note, override)
+    entry = _entry(MovementType.COUNT, product, location, Decimal(0), reference, note=note)
     return [ledger.post_count(look.session, entry, op.counted, actor=look.label)]
+
+
+def _admit_count(look: _Lookups, product: Product, location: Location, op: Count) -> str | None:
+    """A count above what is on hand moves the difference in: it must fit like a receipt.
+
+    The location is locked before on-hand is read, so no inbound move lands in between.
+    Whatever an outbound move takes meanwhile (the count's compare-and-set retries then),
+    the location ends up holding its other contents plus ``counted``: what was checked.
+    """
+    rise = Decimal(0)
+    if putaway.capacity_applies(product, location):
+        putaway.lock_limited(look.session, [(product, location)], look.locked)
+        rise = op.counted - ledger.on_hand_at(look.session, product.id, location.id)
+    if rise <= 0:  # nothing moves in: even an over-full location may be counted down
+        putaway.require_override_right(op.override_capacity, look.actor)
+        return None
+    return _admit(look, product, location, rise, op.override_capacity)
 
 
 Handler = Callable[[_Lookups, Any], list[StockMovement]]
@@ -211,6 +258,20 @@ def _places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Lo
     return places
 
 
+def _inbound_places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Location]]:
+    """The (product, location) each line may move stock into; unknown names skipped."""
+    places: list[tuple[Product, Location]] = []
+    for op in ops:
+        if isinstance(op, Ship) or (isinstance(op, Adjust) and op.delta <= 0):
+            continue
+        ref = op.to_location if isinstance(op, Transfer) else op.location
+        try:
+            places.append((look.product(op.sku), look.location(ref)))
+        except DomainError:
+            continue
+    return places
+
+
 @dataclass(frozen=True)
 class LineResult:
     line: int
@@ -236,7 +297,10 @@ def apply_batch(
     look = _Lookups(session, actor)
     # Lines run in the order given, so two batches could name the same balances in
     # opposite orders; locking them all up front, in one fixed order, rules out deadlock.
-    ledger.lock_balances(session, _places(look, ops))
+    # Limited locations the lines move stock into come first (see putaway.lock_limited).
+    places = _places(look, ops)
+    putaway.lock_limited(session, _inbound_places(look, ops), look.locked)
+    ledger.lock_balances(session, places)
     results: list[LineResult] = []
     for number, op in enumerate(ops, start=1):
         savepoint = session.begin_nested()

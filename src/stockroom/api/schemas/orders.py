@@ -235,6 +235,11 @@ class ReturnLineIn(Input):
 class ReturnIn(Input):
     reason: Text | None = None
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=500)
+    override_capacity: bool = Field(
+        default=False,
+        description="Restock or quarantine beyond the locations' weight and volume limits "
+        "(warehouses:write only, else 403); recorded in the RETURN rows' notes",
+    )
 
     def command(self) -> returns.RecordReturn:
         return returns.RecordReturn(
@@ -243,6 +248,7 @@ class ReturnIn(Input):
                 for ln in self.lines
             ],
             reason=self.reason,
+            override_capacity=self.override_capacity,
         )
 
 

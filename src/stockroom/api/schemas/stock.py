@@ -48,7 +48,17 @@ class _Operation(Input):
         return ops.Reference(kind, self.reference_id)
 
 
-class ReceiveIn(_Operation):
+class _Inbound(_Operation):
+    override_capacity: bool = Field(
+        default=False,
+        description="Go beyond the target location's weight and volume limits (only with "
+        "warehouses:write, i.e. managers; others get 403). Without it a move that does not "
+        "fit is refused with 409 location_full and the numbers; with it the ledger row's "
+        "note records the override and the limits it broke",
+    )
+
+
+class ReceiveIn(_Inbound):
     op: Literal["receive"] = "receive"
     sku: Sku
     location: LocationRef
@@ -57,7 +67,13 @@ class ReceiveIn(_Operation):
 
     def command(self) -> ops.Receive:
         return ops.Receive(
-            self.sku, self.location, self.quantity, self.unit_cost, self.reference(), self.note
+            self.sku,
+            self.location,
+            self.quantity,
+            self.unit_cost,
+            self.reference(),
+            self.note,
+            self.override_capacity,
         )
 
 
@@ -71,7 +87,7 @@ class ShipIn(_Operation):
         return ops.Ship(self.sku, self.location, self.quantity, self.reference(), self.note)
 
 
-class TransferIn(_Operation):
+class TransferIn(_Inbound):
     op: Literal["transfer"] = "transfer"
     sku: Sku
     from_location: LocationRef
@@ -86,10 +102,11 @@ class TransferIn(_Operation):
             self.quantity,
             self.reference(),
             self.note,
+            self.override_capacity,
         )
 
 
-class AdjustIn(_Operation):
+class AdjustIn(_Inbound):
     op: Literal["adjust"] = "adjust"
     sku: Sku
     location: LocationRef
@@ -104,18 +121,31 @@ class AdjustIn(_Operation):
 
     def command(self) -> ops.Adjust:
         return ops.Adjust(
-            self.sku, self.location, self.delta, self.reason_code, self.reference(), self.note
+            self.sku,
+            self.location,
+            self.delta,
+            self.reason_code,
+            self.reference(),
+            self.note,
+            self.override_capacity,
         )
 
 
-class CountIn(_Operation):
+class CountIn(_Inbound):
     op: Literal["count"] = "count"
     sku: Sku
     location: LocationRef
     counted: NonNegativeQuantity = Field(description="What is physically there")
 
     def command(self) -> ops.Count:
-        return ops.Count(self.sku, self.location, self.counted, self.reference(), self.note)
+        return ops.Count(
+            self.sku,
+            self.location,
+            self.counted,
+            self.reference(),
+            self.note,
+            self.override_capacity,
+        )
 
 
 BatchLine = Annotated[

@@ -62,8 +62,11 @@ def link(session: Session, supplier_id: int, product_id: int) -> SupplierProduct
 def lock_product(session: Session, product_id: int) -> None:
     """Serialize changes of a product's preferred supplier (PostgreSQL; SQLite has one
     writer anyway): the second writer waits, then sees the first one's choice and unsets it
-    instead of colliding with it on the unique index."""
-    session.execute(select(Product.id).where(Product.id == product_id).with_for_update())
+    instead of colliding with it on the unique index. FOR NO KEY UPDATE (``key_share``):
+    every stock movement inserted for the product takes a key-share lock on its row through
+    the foreign key, which plain FOR UPDATE would make wait for this transaction."""
+    stmt = select(Product.id).where(Product.id == product_id).with_for_update(key_share=True)
+    session.execute(stmt)
 
 
 def preferred_link(session: Session, product_id: int) -> SupplierProduct | None:

@@ -54,6 +54,21 @@ def holdings(
     return _summed(session, stmt, product_id)
 
 
+def lock_location(session: Session, location_id: int) -> None:
+    """Hold the location's row until the transaction ends, so that inbound moves into it
+    check its room one after another (PostgreSQL; SQLite has one writer at a time).
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every ledger row and balance inserted at
+    the location takes a ``FOR KEY SHARE`` lock on this row (its foreign key), which
+    ``FOR UPDATE`` would conflict with, making a shipment out of the location wait for
+    a receipt into it (and deadlock with one that holds a balance the receipt needs).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    stmt = select(Location.id).where(Location.id == location_id).with_for_update(key_share=True)
+    session.execute(stmt)
+
+
 def location_holdings(session: Session, location_id: int, product_id: int) -> Holdings:
     """What one location holds, and whether that includes ``product_id`` (the check of a
     move into it: the writer's own scope check has already run)."""
