@@ -28,6 +28,7 @@ from stockroom.services import (
     catalog,
     customers,
     orders,
+    purchase_orders,
     reservations,
     suppliers,
     users,
@@ -86,12 +87,21 @@ BODIES: dict[tuple[str, str], Any] = {
     ("patch", "/api/v1/suppliers/{supplier}"): {"payment_terms": "NET {role}"},
     ("post", "/api/v1/suppliers/{supplier}/products"): {"sku": "GADGET", "unit_price": 1},
     ("patch", "/api/v1/suppliers/{supplier}/products/{sku}"): {"unit_price": 2},
+    ("post", "/api/v1/purchase-orders"): {
+        "supplier": "ACME",
+        "warehouse": "MAIN",
+        "lines": [{"sku": "WIDGET", "quantity": 1}],
+    },
+    ("patch", "/api/v1/purchase-orders/{purchase_order}"): {"notes": "Called {role}"},
     ("post", "/api/v1/replenishment/suggestions/apply"): {
         "items": [{"sku": "WIDGET", "warehouse": "MAIN", "version": 1}]
     },
 }
 # Operations that need a target in a particular state.
-TARGET_FOR = {"/api/v1/orders/{order_id}/complete": {"order_id": "shipped_order_id"}}
+TARGET_FOR = {
+    "/api/v1/orders/{order_id}/complete": {"order_id": "shipped_order_id"},
+    "/api/v1/purchase-orders/{purchase_order}/confirm": {"purchase_order": "sent_purchase_order"},
+}
 QUERIES = {
     "/api/v1/inventory/availability": {"sku": "WIDGET"},
     "/api/v1/putaway/suggestion": {"sku": "WIDGET", "warehouse": "MAIN", "quantity": "1"},
@@ -139,6 +149,7 @@ def _seed(session: Session, settings: Settings) -> dict[str, str]:
     partly, shipped = _orders(session, buyer.public_id)
     _supplier(session)
     return {
+        **purchase_orders_in(session, "MAIN"),
         "customer_id": str(buyer.public_id),
         "order_id": str(partly),
         "shipped_order_id": str(shipped),
@@ -163,6 +174,15 @@ def _supplier(session: Session) -> None:
     product(session, "GADGET")
     suppliers.create_supplier(session, {"code": "ACME", "name": "Acme"})
     suppliers.link_product(session, "ACME", "WIDGET", {"unit_price": Decimal(1)})
+
+
+def purchase_orders_in(session: Session, warehouse_code: str) -> dict[str, str]:
+    """A DRAFT purchase order from ACME, and a SENT one (to be confirmed)."""
+    line = purchase_orders.LineIn("WIDGET", Decimal(5))
+    command = purchase_orders.CreatePurchaseOrder("ACME", warehouse_code, [line])
+    draft, sent = (purchase_orders.create(session, command, None) for _ in range(2))
+    purchase_orders.send(session, str(sent.public_id), None, None)
+    return {"purchase_order": str(draft.number), "sent_purchase_order": str(sent.public_id)}
 
 
 def _orders(session: Session, customer: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:

@@ -109,6 +109,10 @@ def existing(world: Database, client: TestClient) -> dict[str, list[Any]]:
     ).json()["reservations"]
     supplier = client.post(f"{API}/suppliers", json={"code": "ACME", "name": "Acme"}).json()
     client.post(f"{API}/suppliers/ACME/products", json={"sku": "WIDGET", "unit_price": 1})
+    purchase = client.post(
+        f"{API}/purchase-orders",
+        json={"supplier": "ACME", "warehouse": "MAIN", "lines": [{"sku": "WIDGET", "quantity": 3}]},
+    ).json()
     return {
         "sku": ["WIDGET", "COFFEE"],
         "product": ["WIDGET", "COFFEE", products[0]["id"]],
@@ -132,6 +136,7 @@ def existing(world: Database, client: TestClient) -> dict[str, list[Any]]:
         "reservation_id": [r["id"] for r in held],
         "line": [1],
         "supplier": ["ACME", supplier["id"]],
+        "purchase_order": [purchase["number"], purchase["id"]],
     }
 
 

@@ -57,6 +57,11 @@ def _documents(client: TestClient) -> None:
     for code, name in (("ACME", "Acme"), ("BEAN", "Acme"), ("CRATE", "Crates")):
         supplier = {"code": code, "name": name}
         assert client.post(f"{API}/suppliers", json=supplier).status_code == 201
+    # Purchase orders with and without an expected date.
+    for due in ("2027-01-10", None, "2027-01-03"):
+        line = {"sku": "WIDGET", "quantity": 2, "unit_price": 1}
+        order = {"supplier": "ACME", "warehouse": "MAIN", "lines": [line], "expected_date": due}
+        assert client.post(f"{API}/purchase-orders", json=order).status_code == 201
 
 
 def _key(item: dict[str, Any]) -> str:

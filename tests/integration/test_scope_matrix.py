@@ -126,11 +126,18 @@ WAREHOUSE_BOUND: dict[tuple[str, str], dict[str, str]] = {
     ("get", "/api/v1/orders/{order_id}/returns"): {},
     ("get", "/api/v1/audit"): BY_WAREHOUSE,
     ("get", "/api/v1/putaway/suggestion"): {"sku": "WIDGET", "quantity": "1", **BY_WAREHOUSE},
+    ("get", "/api/v1/purchase-orders"): BY_WAREHOUSE,
+    ("post", "/api/v1/purchase-orders"): {},
+    ("get", "/api/v1/purchase-orders/{purchase_order}"): {},
+    ("patch", "/api/v1/purchase-orders/{purchase_order}"): {},
+    ("post", "/api/v1/purchase-orders/{purchase_order}/send"): {},
+    ("post", "/api/v1/purchase-orders/{purchase_order}/confirm"): {},
     ("get", "/api/v1/replenishment/suggestions"): BY_WAREHOUSE,
     ("post", "/api/v1/replenishment/suggestions/apply"): {},
     # Last: they end what the operations above work on.
     ("post", "/api/v1/orders/{order_id}/complete"): {},
     ("post", "/api/v1/orders/{order_id}/cancel"): {},
+    ("post", "/api/v1/purchase-orders/{purchase_order}/cancel"): {},
     ("delete", "/api/v1/reservations/{reservation_id}"): {},
 }
 
@@ -186,6 +193,7 @@ def _seed_other(session: Session, customer_id: str) -> dict[str, str]:
         "reservation_id": str(held.reservations[0].public_id),
         "order_id": partly,
         "shipped_order_id": shipped,
+        **matrix.purchase_orders_in(session, OTHER),
     }
 
 

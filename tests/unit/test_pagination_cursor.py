@@ -2,12 +2,18 @@ import base64
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-from stockroom.db.models import Product, Reservation, StockBalance, StockMovement
+from stockroom.db.models import (
+    Product,
+    PurchaseOrder,
+    Reservation,
+    StockBalance,
+    StockMovement,
+)
 from stockroom.db.queries.pagination import (
     InvalidListRequest,
     SortKey,
@@ -110,6 +116,22 @@ def test_cursor_keeps_the_time_zone() -> None:
     [decoded, _] = _decode(encode_cursor([when, 1]), MOVEMENT_KEYS)
     assert decoded == when
     assert decoded.tzinfo is not None
+
+
+DAY_KEYS = [SortKey("expected_date", PurchaseOrder.expected_date), SortKey("id", PurchaseOrder.id)]
+
+
+def test_cursor_keeps_calendar_days_and_their_absence() -> None:
+    for day in (date(2027, 1, 31), None):
+        [decoded, _] = _decode(encode_cursor([day, 1]), DAY_KEYS)
+        assert decoded == day
+        assert type(decoded) is type(day)
+
+
+@pytest.mark.parametrize("value", ["2027-02-30", "2027-01-01T00:00:00+00:00", 20270101])
+def test_a_cursor_with_an_impossible_day_is_refused(value: object) -> None:
+    with pytest.raises(InvalidListRequest, match="invalid cursor"):
+        _decode(cursor_of([value, 1]), DAY_KEYS)
 
 
 @pytest.mark.parametrize(

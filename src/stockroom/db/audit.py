@@ -9,7 +9,7 @@ by ``stockroom worker``) chains committed rows afterwards, and ``stockroom verif
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,8 @@ from stockroom.db.models import (
     Base,
     IdempotencyRecord,
     OutboxEvent,
+    PurchaseOrder,
+    PurchaseOrderLine,
     RefreshToken,
     ReservationAllocation,
     ReturnLine,
@@ -109,6 +111,8 @@ def _warehouse_id(session: Session, obj: Any) -> int | None:
             parent = session.get(SalesReturn, parent.return_id)
         if isinstance(parent, SalesOrderLine | Shipment | SalesReturn):
             parent = session.get(SalesOrder, parent.order_id)
+        elif isinstance(parent, PurchaseOrderLine):
+            parent = session.get(PurchaseOrder, parent.order_id)
     found = getattr(parent, "warehouse_id", None)
     return found if isinstance(found, int) else None
 
@@ -175,7 +179,7 @@ def _collection_changes(state: Any, action: str) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal | uuid.UUID):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # and datetime, a subclass: ISO 8601 either way
         return value.isoformat()
     return value
 

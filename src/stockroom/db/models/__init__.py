@@ -24,7 +24,12 @@ from stockroom.db.models.orders import (
     ShipmentLine,
 )
 from stockroom.db.models.outbox import OutboxEvent
-from stockroom.db.models.procurement import Supplier, SupplierProduct
+from stockroom.db.models.procurement import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Supplier,
+    SupplierProduct,
+)
 from stockroom.db.models.reservations import Reservation, ReservationAllocation
 from stockroom.db.models.stock import StockBalance, StockMovement
 from stockroom.db.models.warehouses import Location, Warehouse
@@ -42,6 +47,8 @@ __all__ = [
     "Location",
     "OutboxEvent",
     "Product",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
     "RefreshToken",
     "Reservation",
     "ReservationAllocation",

@@ -1,5 +1,6 @@
 """Procurement: suppliers and what each of them supplies, at what price and terms."""
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -7,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stockroom.db.models.base import Base, PublicId, Timestamps, Versioned
 from stockroom.db.models.catalog import Product
-from stockroom.db.types import Money, Quantity
+from stockroom.db.models.warehouses import Warehouse
+from stockroom.db.types import BigId, Money, Quantity, UtcDateTime
 
 
 class Supplier(PublicId, Timestamps, Versioned, Base):
@@ -64,4 +66,61 @@ class SupplierProduct(Timestamps, Versioned, Base):
     is_preferred: Mapped[bool] = mapped_column(default=False)
 
     supplier: Mapped[Supplier] = relationship(lazy="raise")
+    product: Mapped[Product] = relationship(lazy="raise")
+
+
+class PurchaseOrder(PublicId, Timestamps, Versioned, Base):
+    """What we ordered from a supplier, delivered to one warehouse."""
+
+    __tablename__ = "purchase_orders"
+    __table_args__ = (Index("ix_purchase_orders_status_expected", "status", "expected_date"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # PO-000042, set from the id once the row exists (as sales orders' numbers).
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="DRAFT")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    # When the goods are due; a line may have a date of its own.
+    expected_date: Mapped[date | None] = mapped_column()
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    supplier: Mapped[Supplier] = relationship(lazy="raise")
+    warehouse: Mapped[Warehouse] = relationship(lazy="raise")
+    # Lines are edited in place while DRAFT; one dropped from the list is deleted.
+    lines: Mapped[list["PurchaseOrderLine"]] = relationship(
+        lazy="raise",
+        order_by="PurchaseOrderLine.line_no",
+        back_populates="order",
+        cascade="all, delete-orphan",
+    )
+
+
+class PurchaseOrderLine(Base):
+    """``received`` grows with receipts; the price is the one the order was sent at."""
+
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        CheckConstraint("ordered > 0", name="ordered_positive"),
+        CheckConstraint("received >= 0", name="received_nonnegative"),
+        CheckConstraint("unit_price >= 0", name="unit_price_nonnegative"),
+        Index("ix_purchase_order_lines_product", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"))
+    line_no: Mapped[int] = mapped_column()
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    ordered: Mapped[Decimal] = mapped_column(Quantity)
+    received: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    expected_date: Mapped[date | None] = mapped_column()  # None: the order's date
+
+    order: Mapped[PurchaseOrder] = relationship(lazy="raise", back_populates="lines")
     product: Mapped[Product] = relationship(lazy="raise")

@@ -15,7 +15,7 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -121,7 +121,7 @@ def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetime too (a subclass): ISO 8601 either way
         return value.isoformat()
     if isinstance(value, Decimal | UUID):
         return str(value)
@@ -178,11 +178,8 @@ def _typed(value: Any, key: SortKey) -> Any:
     be of the very type ``encode_cursor`` wrote (no float for a decimal, no naive time).
     """
     kind = key.column.type.python_type
-    if kind is datetime:
-        moment = datetime.fromisoformat(_string(value))
-        if moment.tzinfo is None:
-            raise ValueError("time without zone in cursor")
-        return moment
+    if kind in (datetime, date):
+        return _moment(value, kind)
     if kind is UUID:
         return UUID(_string(value))
     if kind is Decimal:
@@ -199,6 +196,16 @@ def _typed(value: Any, key: SortKey) -> Any:
             raise ValueError("not a 64-bit integer")
         return value
     return kind(_string(value))
+
+
+def _moment(value: Any, kind: type[date]) -> date:
+    """A time (with its zone, as written) or a calendar day."""
+    if kind is date:
+        return date.fromisoformat(_string(value))
+    moment = datetime.fromisoformat(_string(value))
+    if moment.tzinfo is None:
+        raise ValueError("time without zone in cursor")
+    return moment
 
 
 def _string(value: Any) -> str:
