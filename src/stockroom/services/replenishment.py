@@ -109,16 +109,18 @@ def list_suggestions(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[Suggestion]:
-    """A page of suggestions by SKU then warehouse code; with ``only_changes`` the pairs are
+    """A page of suggestions by SKU then warehouse code (``-sku``: both reversed); with
+    ``only_changes`` the pairs are
     computed batch after batch until a page of changes is found (or none are left)."""
-    if filters.sort not in (None, "sku"):
+    if filters.sort not in (None, "sku", "-sku"):
         raise InvalidListRequest("cannot sort by that; suggestions are by sku (then warehouse)")
+    descending = filters.sort == "-sku"
     warehouse_ids, product_id = _scope(session, filters, actor)
     after = _decode(cursor)
     found: list[Suggestion] = []
     while True:
         batch = max(limit + 1, BATCH) if filters.only_changes else limit + 1
-        pairs = queries.page_of_pairs(session, warehouse_ids, product_id, after, batch)
+        pairs = queries.page_of_pairs(session, warehouse_ids, product_id, after, batch, descending)
         computed = compute(session, config, pairs, now)
         found += [s for s in computed if s.changes or not filters.only_changes]
         if len(found) > limit or len(pairs) < batch:

@@ -43,23 +43,32 @@ def stocked_pairs(
     product_id: int | None,
     after: tuple[str, str] | None,
     limit: int,
+    descending: bool = False,
 ) -> Select[Product, Warehouse]:
     """Active products x warehouses where the product has a balance (every product that
-    ever shipped from there has one), by SKU then warehouse code, after the key ``after``."""
+    ever shipped from there has one), by SKU then warehouse code (both reversed when
+    ``descending``), after the key ``after``."""
+    order = (
+        (Product.sku.desc(), Warehouse.code.desc()) if descending else (Product.sku, Warehouse.code)
+    )
     stmt = (
         select(Product, Warehouse)
         .join(StockBalance, StockBalance.product_id == Product.id)
         .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
         .where(Product.is_active.is_(True), Warehouse.id.in_(sorted(warehouse_ids)))
         .group_by(Product.id, Warehouse.id)
-        .order_by(Product.sku, Warehouse.code)
+        .order_by(*order)
         .limit(limit)
     )
     if product_id is not None:
         stmt = stmt.where(Product.id == product_id)
     if after is not None:
         sku, code = after
-        stmt = stmt.where(or_(Product.sku > sku, and_(Product.sku == sku, Warehouse.code > code)))
+        if descending:
+            later = or_(Product.sku < sku, and_(Product.sku == sku, Warehouse.code < code))
+        else:
+            later = or_(Product.sku > sku, and_(Product.sku == sku, Warehouse.code > code))
+        stmt = stmt.where(later)
     return stmt
 
 
@@ -69,8 +78,10 @@ def page_of_pairs(
     product_id: int | None,
     after: tuple[str, str] | None,
     limit: int,
+    descending: bool = False,
 ) -> list[tuple[Product, Warehouse]]:
-    rows = session.execute(stocked_pairs(warehouse_ids, product_id, after, limit)).all()
+    stmt = stocked_pairs(warehouse_ids, product_id, after, limit, descending)
+    rows = session.execute(stmt).all()
     return [(row[0], row[1]) for row in rows]
 
 
