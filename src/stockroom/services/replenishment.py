@@ -110,8 +110,8 @@ def list_suggestions(
     limit: int = 50,
 ) -> Page[Suggestion]:
     """A page of suggestions by SKU then warehouse code (``-sku``: both reversed); with
-    ``only_changes`` the pairs are
-    computed batch after batch until a page of changes is found (or none are left)."""
+    ``only_changes`` the pairs are computed batch after batch until a page of changes is
+    found (or none are left)."""
     if filters.sort not in (None, "sku", "-sku"):
         raise InvalidListRequest("cannot sort by that; suggestions are by sku (then warehouse)")
     descending = filters.sort == "-sku"
