@@ -6,6 +6,7 @@ sizes and minimums in the product's unit, one preferred supplier per product (ma
 preferred unsets the other in the same transaction).
 """
 
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import Path, Request
@@ -102,6 +103,10 @@ def update_link(
     if patch is None:
         return _form(request, supplier, link, values, errors, 422)
     changes = patch.model_dump(exclude={"version"})
+    if changes["is_preferred"] == link.is_preferred:
+        # The box shows the flag as it was: sent unchanged, it is no change (keeping a
+        # deactivated supplier's preferred flag is not making it preferred again).
+        del changes["is_preferred"]
 
     def work(session: Session) -> None:
         suppliers.update_link(session, code, sku, changes, patch.version)
@@ -173,7 +178,7 @@ def _refused(
     if isinstance(exc, VersionConflict):
         errors = {FORM: CONFLICT}
         saved = _values_of(link)
-        changed = [(k, saved[k], values[k]) for k in TERMS if saved[k] != values[k]]
+        changed = [(k, saved[k], values[k]) for k in TERMS if _plain(saved[k]) != _plain(values[k])]
         values = {**values, "version": link.version}
     return _form(request, supplier, link, values, errors, status_of(exc), changed)
 
@@ -201,8 +206,17 @@ def _form(
 
 
 def _values_of(link: SupplierProductRead) -> dict[str, Any]:
-    values = {k: "" if getattr(link, k) is None else str(getattr(link, k)) for k in TERMS}
+    values = {k: _plain("" if getattr(link, k) is None else str(getattr(link, k))) for k in TERMS}
     return values | {"is_preferred": link.is_preferred, "version": link.version}
+
+
+def _plain(value: str) -> str:
+    """A number as people type it (1.5, not 1.5000 as stored); other text as it is."""
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return value
+    return f"{number.normalize():f}" if number.is_finite() else value
 
 
 def _read_form(form: FormData) -> dict[str, Any]:

@@ -219,12 +219,14 @@ def test_a_stale_edit_of_terms_shows_what_changed(world: Database, page_as: Page
     with world.session(write=True) as session:
         suppliers.update_link(session, "ACME", "WIDGET", {"supplier_sku": "W-1"}, None)
         session.commit()
-    mine = {"unit_price": "1.5000", "lead_time_days": "0", "supplier_sku": "W-2"}
+    assert 'value="1.5"' in form  # as people type it, not 1.5000 as stored
+    mine = {"unit_price": "1.50", "lead_time_days": "0", "supplier_sku": "W-2"}
     mine |= {"version": version_in(form), "csrf_token": form_token(form)}
     stale = client.post(page, data=mine)
     assert stale.status_code == 409
     assert "Someone else changed these terms while you were editing" in stale.text
     assert re.search(r"W-1</td>\s*<td[^>]*>W-2</td>", stale.text)
+    assert "Unit price" not in stale.text  # 1.50 typed is the 1.5 saved
     again = client.post(page, data={**mine, "version": version_in(stale.text)})
     assert again.status_code == 303
     assert "W-2" in client.get("/suppliers/ACME").text
@@ -316,3 +318,20 @@ def test_a_supplier_named_like_a_script_is_shown_as_text(
     made = post_form(client, "/suppliers/new", "/suppliers/new", {**NEW, "name": EVIL})
     assert made.status_code == 303
     assert EVIL not in client.get(made.headers["location"]).text
+
+
+def test_a_deactivated_suppliers_terms_can_still_be_edited(
+    world: Database, page_as: PageFactory
+) -> None:
+    supplier(world, "ACME")
+    link(world, "ACME", "WIDGET", is_preferred=True)
+    with world.session(write=True) as session:
+        suppliers.set_active(session, "ACME", False, None)
+        session.commit()
+    client = page_as(Role.MANAGER)
+    page = "/suppliers/ACME/products/WIDGET/edit"
+    form = client.get(page).text
+    data = {"unit_price": "3", "lead_time_days": "2", "is_preferred": "on"}
+    data |= {"version": version_in(form), "csrf_token": form_token(form)}
+    assert client.post(page, data=data).status_code == 303  # the flag kept, not set anew
+    assert preferred_of(world, "WIDGET") == ["ACME"]
