@@ -20,6 +20,8 @@ from stockroom.web import (
     pages,
     products,
     reservations,
+    supplier_links,
+    suppliers,
 )
 
 # One module per business concept, each with its router; a new page goes in one of them
@@ -33,6 +35,8 @@ MODULES = (
     orders,
     reservations,
     customers,
+    suppliers,
+    supplier_links,
     admin,
     admin_users,
     admin_keys,
