@@ -34,3 +34,26 @@ def screenshot(page: Page, name: str) -> Path:
     # behind on inputs, which the next htmx swap copies and the page's CSP then refuses.
     page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.11.4.min.js"
+
+
+def axe_violations(page: Page) -> list[str]:
+    """Serious and critical axe-core findings, as 'rule: target' lines. The script is
+    evaluated through the DevTools protocol, so the page's CSP (no inline script) holds
+    for everything else."""
+    page.evaluate(AXE.read_text())
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
+        }"""
+    )
+    return list(found)
+
+
+def wider_than_screen(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))

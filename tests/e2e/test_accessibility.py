@@ -2,37 +2,23 @@
 (test-artifacts/, git-ignored), and axe-core's check with no serious or critical
 violation, nor anything wider than the screen at 360 px."""
 
-from pathlib import Path
-
 import pytest
-from e2e_pages import DESKTOP, NARROW, PHONE, OpenPage, scan, screenshot
+from e2e_pages import (
+    DESKTOP,
+    NARROW,
+    PHONE,
+    OpenPage,
+    axe_violations,
+    scan,
+    screenshot,
+    wider_than_screen,
+)
 from playwright.sync_api import Page, expect
 
 from stockroom.db.engine import Database
 from stockroom.domain.access import Role
 
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.11.4.min.js"
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-def axe_violations(page: Page) -> list[str]:
-    """Serious and critical axe-core findings, as 'rule: target' lines. The script is
-    evaluated through the DevTools protocol, so the page's CSP (no inline script) holds
-    for everything else."""
-    page.evaluate(AXE.read_text())
-    found = page.evaluate(
-        """async () => {
-            const result = await axe.run(document, {resultTypes: ["violations"]});
-            return result.violations
-                .filter((v) => v.impact === "serious" || v.impact === "critical")
-                .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
-        }"""
-    )
-    return list(found)
-
-
-def wider_than_screen(page: Page) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))
 
 
 def stock_some_tea(page: Page) -> None:

@@ -4,9 +4,8 @@ serious axe-core finding."""
 
 from decimal import Decimal
 
-from e2e_pages import NARROW, OpenPage, screenshot
+from e2e_pages import NARROW, OpenPage, axe_violations, screenshot, wider_than_screen
 from playwright.sync_api import expect
-from test_accessibility import axe_violations, wider_than_screen
 
 from stockroom.db.engine import Database
 from stockroom.domain.access import Role
