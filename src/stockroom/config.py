@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         description="How long a request waits for a free database connection before it is "
         "answered 503 server_busy",
     )
+    over_receipt_tolerance_percent: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        description="How far past the ordered quantity a purchase order line may be received "
+        "without `allow_over_receipt`, in percent of the ordered quantity",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long a SQLite writer waits for the write lock"
     )

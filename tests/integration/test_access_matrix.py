@@ -93,6 +93,9 @@ BODIES: dict[tuple[str, str], Any] = {
         "lines": [{"sku": "WIDGET", "quantity": 1}],
     },
     ("patch", "/api/v1/purchase-orders/{purchase_order}"): {"notes": "Called {role}"},
+    ("post", "/api/v1/purchase-orders/{purchase_order}/receipts"): {
+        "lines": [{"line": 1, "quantity": 1, "location": "MAIN/A-02"}]
+    },
     ("post", "/api/v1/replenishment/suggestions/apply"): {
         "items": [{"sku": "WIDGET", "warehouse": "MAIN", "version": 1}]
     },
@@ -101,6 +104,7 @@ BODIES: dict[tuple[str, str], Any] = {
 TARGET_FOR = {
     "/api/v1/orders/{order_id}/complete": {"order_id": "shipped_order_id"},
     "/api/v1/purchase-orders/{purchase_order}/confirm": {"purchase_order": "sent_purchase_order"},
+    "/api/v1/purchase-orders/{purchase_order}/receipts": {"purchase_order": "sent_purchase_order"},
 }
 QUERIES = {
     "/api/v1/inventory/availability": {"sku": "WIDGET"},
@@ -286,8 +290,8 @@ def expected_lowest_role(method: str, path: str) -> Role | None:
         return Role.VIEWER
     if path.startswith(("/api/v1/movements", "/api/v1/reservations", "/api/v1/inventory/adjust")):
         return Role.STAFF
-    if path.endswith(("/allocate", "/shipments", "/returns")):
-        return Role.STAFF  # warehouse work on an order: picking, packing, taking returns
+    if path.endswith(("/allocate", "/shipments", "/returns", "/receipts")):
+        return Role.STAFF  # floor work on an order: picking, packing, returns, receiving
     return Role.MANAGER
 
 

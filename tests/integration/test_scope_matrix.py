@@ -132,6 +132,8 @@ WAREHOUSE_BOUND: dict[tuple[str, str], dict[str, str]] = {
     ("patch", "/api/v1/purchase-orders/{purchase_order}"): {},
     ("post", "/api/v1/purchase-orders/{purchase_order}/send"): {},
     ("post", "/api/v1/purchase-orders/{purchase_order}/confirm"): {},
+    ("post", "/api/v1/purchase-orders/{purchase_order}/receipts"): {},
+    ("get", "/api/v1/purchase-orders/{purchase_order}/receipts"): {},
     ("get", "/api/v1/replenishment/suggestions"): BY_WAREHOUSE,
     ("post", "/api/v1/replenishment/suggestions/apply"): {},
     # Last: they end what the operations above work on.

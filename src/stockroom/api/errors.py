@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stockroom.api import methods
 from stockroom.domain import errors as domain
 from stockroom.domain.paging import InvalidListRequest
+from stockroom.domain.purchase_orders import OverReceipt
 from stockroom.domain.putaway import LocationFull, NoPutawayLocation
 from stockroom.domain.quantities import format_quantity
 from stockroom.services.stock import BatchRejected
@@ -37,6 +38,7 @@ STATUS_OF: dict[type[domain.DomainError], int] = {
     domain.Duplicate: 409,
     domain.ConcurrentChange: 409,
     domain.InvalidState: 409,
+    OverReceipt: 409,
     NoPutawayLocation: 409,
     LocationFull: 409,
     domain.InvalidQuantity: 422,

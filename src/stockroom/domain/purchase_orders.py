@@ -10,7 +10,7 @@ not allow, naming the ones it does, as sales orders do.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from stockroom.domain.errors import InvalidState
@@ -126,3 +126,54 @@ def number_for(row_id: int) -> str:
     """PO-000042: made from the row id once it exists, as sales orders' SO- numbers are,
     so numbers are unique without a counter of their own to lock."""
     return f"PO-{row_id:06d}"
+
+
+class OverReceipt(InvalidState):
+    """More than the line ordered (beyond the tolerance) and not explicitly allowed: 409."""
+
+    code = "over_receipt"
+
+
+def receivable_limit(ordered: Decimal, tolerance_percent: Decimal) -> Decimal:
+    """The most a line may receive in total without ``allow_over_receipt``."""
+    return ordered + ordered * tolerance_percent / Decimal(100)
+
+
+def check_receipt(
+    line_no: int,
+    line: LineQuantities,
+    quantity: Decimal,
+    tolerance_percent: Decimal,
+    allow_over_receipt: bool,
+) -> None:
+    """Refuse a receipt taking the line past ordered + tolerance, with the numbers."""
+    limit = receivable_limit(line.ordered, tolerance_percent)
+    if allow_over_receipt or line.received + quantity <= limit:
+        return
+    raise OverReceipt(
+        f"line {line_no}: receiving {quantity} would make {line.received + quantity} of "
+        f"{line.ordered} ordered (at most {limit} with a {tolerance_percent}% tolerance); "
+        "send allow_over_receipt to accept it",
+        line=line_no,
+        ordered=str(line.ordered),
+        received=str(line.received),
+        quantity=str(quantity),
+        limit=str(limit),
+        allowed_actions=["allow_over_receipt"],
+    )
+
+
+# Unit costs are kept to 4 decimal places (the Money column), rounded half up.
+COST_PLACES = Decimal("0.0001")
+
+
+def moving_average_cost(
+    on_hand: Decimal, cost: Decimal, received: Decimal, price: Decimal
+) -> Decimal:
+    """(on hand * old cost + received * price) / (on hand + received), rounded half up to
+    the cost's 4 places. Nothing (or less) on hand before: the price alone."""
+    total = on_hand + received
+    if on_hand <= 0 or total <= 0:
+        return price.quantize(COST_PLACES, rounding=ROUND_HALF_UP)
+    value = (on_hand * cost + received * price) / total
+    return value.quantize(COST_PLACES, rounding=ROUND_HALF_UP)

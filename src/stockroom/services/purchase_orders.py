@@ -174,6 +174,10 @@ def _locked(session: Session, ref: str, actor: Actor | None, version: int | None
     return order
 
 
+# Receipts take the same lock as every other change of an order.
+locked = _locked
+
+
 def update(
     session: Session, ref: str, changes: dict[str, Any], version: int | None, actor: Actor | None
 ) -> PurchaseOrder:

@@ -2,11 +2,18 @@
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from stockroom.db.models import Product, PurchaseOrder, PurchaseOrderLine
+from stockroom.db.models import (
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockBalance,
+    StockMovement,
+)
 
 
 def purchase_orders_query() -> Select[PurchaseOrder]:
@@ -53,3 +60,24 @@ def expected_by(day: date) -> ColumnElement[bool]:
     """Some line is due on or before ``day``: its own date, else the order's."""
     due = func.coalesce(PurchaseOrderLine.expected_date, PurchaseOrder.expected_date)
     return PurchaseOrder.lines.any(due <= day)
+
+
+def product_on_hand(session: Session, product_id: int) -> Decimal:
+    """All of a product on hand, every warehouse: the base its average cost is over."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(StockBalance.on_hand), 0)).where(
+            StockBalance.product_id == product_id
+        )
+    )
+    return Decimal(total or 0)
+
+
+def receipt_movements(session: Session, number: str) -> list[StockMovement]:
+    """The RECEIVE movements booked against one purchase order, oldest first."""
+    stmt = (
+        select(StockMovement)
+        .where(StockMovement.reference_type == "PO", StockMovement.reference_id == number)
+        .where(StockMovement.type == "RECEIVE")
+        .order_by(StockMovement.id)
+    )
+    return list(session.scalars(stmt))

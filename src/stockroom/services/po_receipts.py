@@ -1,0 +1,141 @@
+"""Receiving goods against a purchase order.
+
+Each line books one RECEIVE through ``stock.apply`` with the order as its reference and
+the line's price as the unit cost, adds to the line's ``received`` and moves the product's
+moving-average cost; the order then becomes PARTIAL or RECEIVED (domain rule). All lines
+are one transaction: the first refused line (over-receipt, capacity, no put-away
+location) raises and the caller's rollback leaves nothing booked. The receipts of an order
+are read back from the ledger (its RECEIVE movements referencing the order).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from stockroom.db.models import Location, PurchaseOrder, PurchaseOrderLine, StockMovement, Warehouse
+from stockroom.db.queries import purchase_orders as queries
+from stockroom.domain.access import Actor
+from stockroom.domain.errors import NotFound, RuleViolation
+from stockroom.domain.movements import ReferenceType
+from stockroom.domain.operations import Receive, Reference
+from stockroom.domain.purchase_orders import (
+    LineQuantities,
+    PurchaseOrderAction,
+    PurchaseOrderStatus,
+    check_receipt,
+    moving_average_cost,
+    require_action,
+    status_from_receipts,
+)
+from stockroom.services import purchase_orders, stock
+from stockroom.services.putaway import suggest_putaway_location
+
+
+@dataclass(frozen=True)
+class ReceiptLineIn:
+    quantity: Decimal
+    line: int | None = None  # the line number, or
+    sku: str | None = None  # the product of exactly one line
+    location: str | None = None  # None: the put-away suggestion in the order's warehouse
+
+
+@dataclass(frozen=True)
+class ReceiveGoods:
+    lines: list[ReceiptLineIn]
+    note: str | None = None
+    allow_over_receipt: bool = False
+    override_capacity: bool = False
+
+
+@dataclass(frozen=True)
+class Receipt:
+    order: PurchaseOrder
+    movements: list[StockMovement]
+
+    def location_path(self, session: Session, movement: StockMovement) -> str:
+        location = session.get(Location, movement.location_id)
+        assert location is not None  # a movement's location is never deleted
+        warehouse = session.get(Warehouse, location.warehouse_id)
+        assert warehouse is not None
+        return f"{warehouse.code}/{location.code}"
+
+
+def receive(
+    session: Session,
+    ref: str,
+    command: ReceiveGoods,
+    actor: Actor | None,
+    tolerance_percent: Decimal = Decimal(0),
+) -> Receipt:
+    order = purchase_orders.locked(session, ref, actor, None)
+    require_action(PurchaseOrderStatus(order.status), PurchaseOrderAction.RECEIVE)
+    if not command.lines:
+        raise RuleViolation("a receipt needs at least one line", field="lines")
+    booked: list[StockMovement] = []
+    for entry in command.lines:
+        line = _line(order, entry)
+        quantities = LineQuantities(line.ordered, line.received)
+        check_receipt(
+            line.line_no, quantities, entry.quantity, tolerance_percent, command.allow_over_receipt
+        )
+        booked += _book(session, order, line, entry, command, actor)
+    order.status = status_from_receipts(
+        LineQuantities(ln.ordered, ln.received) for ln in order.lines
+    )
+    session.flush()
+    return Receipt(order, booked)
+
+
+def _line(order: PurchaseOrder, entry: ReceiptLineIn) -> PurchaseOrderLine:
+    if entry.line is not None:
+        found = [ln for ln in order.lines if ln.line_no == entry.line]
+    elif entry.sku is not None:
+        found = [ln for ln in order.lines if ln.product.sku == entry.sku.strip().upper()]
+    else:
+        raise RuleViolation("a receipt line names a line number or a SKU", field="lines")
+    if len(found) != 1:
+        what = entry.line if entry.line is not None else entry.sku
+        raise NotFound(f"line of purchase order {order.number}", str(what))
+    return found[0]
+
+
+def _book(
+    session: Session,
+    order: PurchaseOrder,
+    line: PurchaseOrderLine,
+    entry: ReceiptLineIn,
+    command: ReceiveGoods,
+    actor: Actor | None,
+) -> list[StockMovement]:
+    product = line.product
+    location = entry.location or _suggested(session, order, product.sku, entry.quantity, actor)
+    on_hand = queries.product_on_hand(session, product.id)
+    op = Receive(
+        sku=product.sku,
+        location=location,
+        quantity=entry.quantity,
+        unit_cost=line.unit_price,
+        reference=Reference(ReferenceType.PO.value, order.number),
+        note=command.note,
+        override_capacity=command.override_capacity,
+    )
+    movements = stock.apply(session, op, actor=actor)
+    received = sum((m.quantity for m in movements), Decimal(0))
+    line.received += received
+    product.unit_cost = moving_average_cost(on_hand, product.unit_cost, received, line.unit_price)
+    return movements
+
+
+def _suggested(
+    session: Session, order: PurchaseOrder, sku: str, quantity: Decimal, actor: Actor | None
+) -> str:
+    """The put-away suggestion as a WAREHOUSE/LOCATION path (NoPutawayLocation: 409)."""
+    chosen = suggest_putaway_location(session, sku, order.warehouse.code, quantity, actor)
+    return f"{order.warehouse.code}/{chosen.location.code}"
+
+
+def receipts(session: Session, ref: str, actor: Actor | None) -> Receipt:
+    """What was received against the order so far, movement by movement."""
+    order = purchase_orders.get(session, ref, actor)
+    return Receipt(order, queries.receipt_movements(session, order.number or ""))
