@@ -168,3 +168,30 @@ def test_any_sequence_of_decisions_follows_the_transition_table(actions: list[A]
         assert after in TRANSITIONS[status]
         status = after
     assert status in (S.DRAFT, S.SENT, S.CONFIRMED, S.CANCELLED)
+
+
+def test_moving_average_cost_is_exact_and_rounds_half_up_to_four_places() -> None:
+    from stockroom.domain.purchase_orders import moving_average_cost
+
+    assert moving_average_cost(Decimal(10), Decimal("2.5"), Decimal(3), Decimal(1)) == Decimal(
+        "2.1538"
+    )
+    # 0.00005 exactly: half up makes 0.0001 (half even would make 0.0000).
+    assert moving_average_cost(Decimal(3), Decimal(0), Decimal(1), Decimal("0.0002")) == Decimal(
+        "0.0001"
+    )
+    # Nothing on hand before: the price alone.
+    assert moving_average_cost(Decimal(0), Decimal(9), Decimal(4), Decimal("1.23")) == Decimal(
+        "1.2300"
+    )
+
+
+def test_over_receipt_is_refused_past_the_tolerance_only() -> None:
+    from stockroom.domain.purchase_orders import OverReceipt, check_receipt
+
+    line = LineQuantities(Decimal(10), Decimal(4))
+    check_receipt(1, line, Decimal(7), Decimal(10), False)  # 11 <= 11
+    check_receipt(1, line, Decimal(50), Decimal(0), True)
+    with pytest.raises(OverReceipt) as refused:
+        check_receipt(1, line, Decimal("7.001"), Decimal(10), False)
+    assert refused.value.details()["limit"] == "11"
