@@ -110,6 +110,9 @@ def _book(
 ) -> list[StockMovement]:
     product = line.product
     location = entry.location or _suggested(session, order, product.sku, entry.quantity, actor)
+    # The product row locked, so two receipts of it (any warehouse) average one after the
+    # other instead of one overwriting the other's cost.
+    cost = queries.lock_product_cost(session, product.id)
     on_hand = queries.product_on_hand(session, product.id)
     op = Receive(
         sku=product.sku,
@@ -123,7 +126,7 @@ def _book(
     movements = stock.apply(session, op, actor=actor)
     received = sum((m.quantity for m in movements), Decimal(0))
     line.received += received
-    product.unit_cost = moving_average_cost(on_hand, product.unit_cost, received, line.unit_price)
+    product.unit_cost = moving_average_cost(on_hand, cost, received, line.unit_price)
     return movements
 
 

@@ -81,3 +81,9 @@ def receipt_movements(session: Session, number: str) -> list[StockMovement]:
         .order_by(StockMovement.id)
     )
     return list(session.scalars(stmt))
+
+
+def lock_product_cost(session: Session, product_id: int) -> Decimal:
+    """The product's current unit cost, its row locked until the transaction ends."""
+    stmt = select(Product.unit_cost).where(Product.id == product_id).with_for_update()
+    return session.execute(stmt).scalar_one()
