@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from integration.conftest import ClientFactory
 from stockroom.db.engine import Database
-from stockroom.db.models import Product, StockMovement
+from stockroom.db.models import Location, Product, StockMovement
 from stockroom.domain.access import Role
 from stockroom.domain.purchase_orders import OverReceipt
 from stockroom.services import po_receipts, verify
@@ -220,3 +220,15 @@ def test_an_idempotent_replay_books_once(client: TestClient, db: Database) -> No
     assert first.json() == again.json()
     assert len(client.get(f"{POS}/{number}/receipts").json()["lines"]) == 1
     assert_clean(db)
+
+
+def test_no_location_fitting_is_refused_with_the_numbers(client: TestClient, db: Database) -> None:
+    number = sent(client, warehouse="EAST")
+    with db.session(write=True) as session:
+        session.execute(update(Location).values(max_weight_kg=Decimal(1)))
+        session.execute(update(Product).values(weight_g=Decimal(1000)))
+        session.commit()
+    with unchanged(db):
+        problem = assert_problem(receive(client, number, {"line": 1, "quantity": 5}), 409)
+    assert problem["code"] == "no_location"
+    assert "5" in problem["detail"]
