@@ -1,6 +1,7 @@
 """Receiving against purchase orders over HTTP: PARTIAL then RECEIVED, put-away
 suggestions, over-receipt, all-or-nothing, moving-average cost, states, scope, replay."""
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,14 @@ from sqlalchemy import select, update
 
 from integration.conftest import ClientFactory
 from stockroom.db.engine import Database
-from stockroom.db.models import Location, Product, StockMovement
+from stockroom.db.models import (
+    Location,
+    Product,
+    PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    PurchaseOrderReceiptLine,
+    StockMovement,
+)
 from stockroom.domain.access import Role
 from stockroom.domain.purchase_orders import OverReceipt
 from stockroom.services import po_receipts, verify
@@ -232,3 +240,35 @@ def test_no_location_fitting_is_refused_with_the_numbers(client: TestClient, db:
         problem = assert_problem(receive(client, number, {"line": 1, "quantity": 5}), 409)
     assert problem["code"] == "no_location"
     assert "5" in problem["detail"]
+
+
+def test_each_receipt_is_stored_with_who_what_where_and_the_movement(
+    client: TestClient, db: Database
+) -> None:
+    number = sent(client, [{"sku": "WIDGET", "quantity": 10}, {"sku": "WIDGET", "quantity": 2}])
+    answer = receive(
+        client,
+        number,
+        {"line": 1, "quantity": 4, "location": "MAIN/A-01"},
+        {"line": 2, "quantity": 2, "location": "MAIN/A-02"},
+        note="van 7",
+    )
+    assert answer.status_code == 201, answer.text
+    with db.session(write=False) as session:
+        [document] = session.scalars(select(PurchaseOrderReceipt))
+        assert (str(document.public_id), document.note) == (answer.json()["receipt_id"], "van 7")
+        assert document.received_by
+        rows = session.execute(
+            select(
+                PurchaseOrderLine.line_no,
+                PurchaseOrderReceiptLine.quantity,
+                Location.code,
+                StockMovement.public_id,
+            )
+            .join(PurchaseOrderLine, PurchaseOrderLine.id == PurchaseOrderReceiptLine.order_line_id)
+            .join(Location, Location.id == PurchaseOrderReceiptLine.location_id)
+            .join(StockMovement, StockMovement.id == PurchaseOrderReceiptLine.movement_id)
+            .order_by(PurchaseOrderReceiptLine.id)
+        ).all()
+    moved = [uuid.UUID(x["movement_id"]) for x in answer.json()["lines"]]
+    assert [tuple(r) for r in rows] == [(1, 4, "A-01", moved[0]), (2, 2, "A-02", moved[1])]

@@ -13,7 +13,15 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from stockroom.db.models import Location, PurchaseOrder, PurchaseOrderLine, StockMovement, Warehouse
+from stockroom.db.models import (
+    Location,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    PurchaseOrderReceiptLine,
+    StockMovement,
+    Warehouse,
+)
 from stockroom.db.queries import purchase_orders as queries
 from stockroom.domain.access import Actor
 from stockroom.domain.errors import NotFound, RuleViolation
@@ -52,6 +60,7 @@ class ReceiveGoods:
 class Receipt:
     order: PurchaseOrder
     movements: list[StockMovement]
+    document: PurchaseOrderReceipt | None = None  # the receipt just booked, if one was
 
     def location_path(self, session: Session, movement: StockMovement) -> str:
         location = session.get(Location, movement.location_id)
@@ -73,18 +82,32 @@ def receive(
     if not command.lines:
         raise RuleViolation("a receipt needs at least one line", field="lines")
     booked: list[StockMovement] = []
+    document = PurchaseOrderReceipt(
+        order_id=order.id, received_by=actor.label if actor else None, note=command.note or ""
+    )
     for entry in command.lines:
         line = _line(order, entry)
         quantities = LineQuantities(line.ordered, line.received)
         check_receipt(
             line.line_no, quantities, entry.quantity, tolerance_percent, command.allow_over_receipt
         )
-        booked += _book(session, order, line, entry, command, actor)
+        movements = _book(session, order, line, entry, command, actor)
+        document.lines += [
+            PurchaseOrderReceiptLine(
+                order_line_id=line.id,
+                quantity=m.quantity,
+                location_id=m.location_id,
+                movement_id=m.id,
+            )
+            for m in movements
+        ]
+        booked += movements
     order.status = status_from_receipts(
         LineQuantities(ln.ordered, ln.received) for ln in order.lines
     )
+    session.add(document)
     session.flush()
-    return Receipt(order, booked)
+    return Receipt(order, booked, document)
 
 
 def _line(order: PurchaseOrder, entry: ReceiptLineIn) -> PurchaseOrderLine:

@@ -53,6 +53,9 @@ class ReceivedLineRead(BaseModel):
 
 
 class ReceiptRead(BaseModel):
+    receipt_id: uuid.UUID | None = Field(
+        default=None, description="The receipt just booked (on POST only)"
+    )
     purchase_order: str
     status: PurchaseOrderStatus
     lines: list[ReceivedLineRead]
@@ -72,7 +75,9 @@ class ReceiptRead(BaseModel):
             )
             for m in receipt.movements
         ]
+        document = receipt.document
         return cls(
+            receipt_id=document.public_id if document is not None else None,
             purchase_order=receipt.order.number or "",
             status=PurchaseOrderStatus(receipt.order.status),
             lines=lines,

@@ -27,6 +27,8 @@ from stockroom.db.models.outbox import OutboxEvent
 from stockroom.db.models.procurement import (
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    PurchaseOrderReceiptLine,
     Supplier,
     SupplierProduct,
 )
@@ -49,6 +51,8 @@ __all__ = [
     "Product",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "PurchaseOrderReceipt",
+    "PurchaseOrderReceiptLine",
     "RefreshToken",
     "Reservation",
     "ReservationAllocation",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from stockroom.db.models.base import Base, PublicId, Timestamps, Versioned
 from stockroom.db.models.catalog import Product
 from stockroom.db.models.warehouses import Warehouse
-from stockroom.db.types import BigId, Money, Quantity, UtcDateTime
+from stockroom.db.types import BigId, Money, Quantity, UtcDateTime, utcnow
 
 
 class Supplier(PublicId, Timestamps, Versioned, Base):
@@ -124,3 +124,31 @@ class PurchaseOrderLine(Base):
 
     order: Mapped[PurchaseOrder] = relationship(lazy="raise", back_populates="lines")
     product: Mapped[Product] = relationship(lazy="raise")
+
+
+class PurchaseOrderReceipt(PublicId, Base):
+    """One delivery booked against a purchase order: who, when, and (in its lines) which
+    order lines, how much, where, and the movement each booked."""
+
+    __tablename__ = "po_receipts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    received_by: Mapped[str | None] = mapped_column(String(120))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    lines: Mapped[list["PurchaseOrderReceiptLine"]] = relationship(
+        lazy="raise", order_by="PurchaseOrderReceiptLine.id", cascade="all, delete-orphan"
+    )
+
+
+class PurchaseOrderReceiptLine(Base):
+    __tablename__ = "po_receipt_lines"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("po_receipts.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_lines.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    movement_id: Mapped[int] = mapped_column(BigId, ForeignKey("stock_movements.id"))
