@@ -21,6 +21,7 @@ from stockroom.api.schemas.orders import OrderRead
 from stockroom.domain.errors import DomainError, VersionConflict
 from stockroom.services import customers, orders
 from stockroom.web.order_forms import (
+    ACTIVE,
     FORM,
     Errors,
     Loc,
@@ -49,7 +50,6 @@ WORDS = {
     "phone": "Use digits, spaces and + ( ) . / - only.",
     "country": "Use a two-letter country code, such as FR.",
 }
-ACTIVE = {"": True, "inactive": False, "all": None}
 
 
 @router.get("/customers")

@@ -43,6 +43,11 @@ def texts(form: FormData, name: str) -> list[str]:
     return [v.strip() if isinstance(v, str) else "" for v in form.getlist(name)]
 
 
+# The "show" filter of a list of things that are deactivated, never deleted: the active
+# ones by default, the deactivated ones, or all (the services' ``active`` filter).
+ACTIVE = {"": True, "inactive": False, "all": None}
+
+
 def or_none(value: str) -> str | None:
     """An empty optional field means "not given", as an absent JSON key does to the API."""
     return value or None

@@ -27,6 +27,7 @@ from stockroom.api.schemas.suppliers import (
 from stockroom.domain.errors import DomainError, VersionConflict
 from stockroom.services import suppliers
 from stockroom.web.order_forms import (
+    ACTIVE,
     FORM,
     Errors,
     Posted,
@@ -62,7 +63,6 @@ WORDS = {
     "phone": "Use digits, spaces and + ( ) . / - only.",
     "currency": "Use a three-letter currency code, such as EUR.",
 }
-ACTIVE = {"": True, "inactive": False, "all": None}
 LINKS_SHOWN = 50
 CONFLICT = (
     "Someone else changed this supplier while you were editing. What is saved now is "
