@@ -71,9 +71,15 @@ def render(
     settings = _settings(request)
     nonce, new = session.csrf_nonce(request)
     actor: Actor | None = getattr(request.state, "actor", None)
+    # A signed-in page already read its login session from the cookie; decode it only
+    # for the pages anyone may open (the login page).
+    if actor is not None and actor.session_id is not None:
+        login_session = str(actor.session_id)
+    else:
+        login_session = session.session_id_of(request, settings)
     values = {
         "actor": actor,
-        "csrf_token": session.csrf_token(settings, nonce, session.session_id_of(request, settings)),
+        "csrf_token": session.csrf_token(settings, nonce, login_session),
         "csrf_field": session.CSRF_FIELD,
         "path": request.url.path,
         **(context or {}),
