@@ -25,6 +25,7 @@ from stockroom.api.schemas.purchase_orders import (
 )
 from stockroom.domain.access import Actor
 from stockroom.domain.errors import DomainError, NotFound, VersionConflict
+from stockroom.domain.purchase_orders import PurchaseOrderAction, require_action
 from stockroom.services import purchase_orders, suppliers, warehouses
 from stockroom.web.order_entry import Line
 from stockroom.web.order_forms import (
@@ -89,6 +90,8 @@ def create_po(request: Request, actor: OrderEditor, form: Posted) -> Response:
 @router.get("/purchase-orders/{number}/edit")
 def edit_po(request: Request, actor: OrderEditor, number: str) -> HTMLResponse:
     order = read(request, lambda s: PurchaseOrderRead.of(purchase_orders.get(s, number, actor)))
+    # Said before anything is typed: only a DRAFT's lines change (409 naming the state).
+    require_action(order.status, PurchaseOrderAction.EDIT)
     values = {
         "expected_date": str(order.expected_date or ""),
         "notes": order.notes,
@@ -101,6 +104,7 @@ def edit_po(request: Request, actor: OrderEditor, number: str) -> HTMLResponse:
 @router.post("/purchase-orders/{number}/edit")
 def update_po(request: Request, actor: OrderEditor, number: str, form: Posted) -> Response:
     order = read(request, lambda s: PurchaseOrderRead.of(purchase_orders.get(s, number, actor)))
+    require_action(order.status, PurchaseOrderAction.EDIT)  # the state before the version
     values = _values(form, ("expected_date", "notes", "version"))
     kept = _kept(form)
     if text(form, "more"):

@@ -333,14 +333,27 @@ def _refused(
         return _show(request, actor, number, attempt, status=409, focus="location")
     attempt.alert = sentence(exc.message)
     if isinstance(exc, OverReceipt):
+        attempt.alert = _over_receipt_words(exc)
         if actor.can(Permission.ORDERS_WRITE):
             attempt.offer.add("allow_over_receipt")
+            attempt.alert += " Tick “Accept more than was ordered” to receive it anyway."
         else:
             attempt.alert += " Ask a manager to accept more than was ordered."
     if isinstance(exc, NoPutawayLocation):
         attempt.alert += " Scan a location to put it in."
         return _show(request, actor, number, attempt, status=409, focus="location")
     return _show(request, actor, number, attempt, status=status_of(exc))
+
+
+def _over_receipt_words(exc: OverReceipt) -> str:
+    """The service's numbers as a worker reads them (10, not 10.000)."""
+    n = {k: Decimal(str(exc.extra[k])) for k in ("ordered", "received", "quantity", "limit")}
+    said = {k: format_quantity(v) for k, v in n.items()}
+    total = format_quantity(n["received"] + n["quantity"])
+    return (
+        f"That is more than was ordered: {said['quantity']} more would make {total} received "
+        f"of {said['ordered']} ordered on line {exc.extra['line']} (at most {said['limit']})."
+    )
 
 
 # --- Showing ---------------------------------------------------------------------------
