@@ -90,6 +90,7 @@ class Attempt:
     errors: dict[str, str] = field(default_factory=dict)
     alert: str | None = None
     offer: set[str] = field(default_factory=set)  # flags the refusal lets this user tick
+    why: str = ""  # why the suggested location was chosen
 
 
 class _KeyTaken(Exception):
@@ -206,6 +207,7 @@ def _suggest(
     code = order.warehouse.code
     chosen = putaway.suggest_putaway_location(session, line.product.sku, code, quantity, actor)
     attempt.values["location"] = f"{code}/{chosen.location.code}"
+    attempt.why = chosen.suggestion.reasons()[0]
     attempt.values["sku"] = line.product.sku
 
 
@@ -389,6 +391,7 @@ def _show(
         "offer": attempt.offer,
         "errors": attempt.errors,
         "alert": attempt.alert,
+        "why": attempt.why,
         "outcome": outcome,
         "replayed": replayed,
         "focus": focus,

@@ -327,6 +327,7 @@ def test_receiving_suggests_the_location_then_books_it(
     assert first.status_code == 200
     assert value_of(first.text, "location") == "MAIN/A-01"  # the empty bulk location first
     assert 'id="f-location" name="location" type="text" value="MAIN/A-01" required' in first.text
+    assert "Suggested: an empty bulk location" in words(first.text)
     assert receipts(world) == []  # the first step books nothing
     token, key = receive_form(client, number)
     body = {
