@@ -67,13 +67,9 @@ KEY_FIELD = "idempotency_key"
 KEY_HEADER = "idempotency-key"
 PRODUCT = floor_forms.PRODUCT
 QUANTITY = FormField("quantity", "Quantity", "quantity", "How many arrived", "Enter the quantity.")
-LOCATION = FormField(
-    "location",
-    "Put it in",
-    "scan",
-    "The suggested location; scan another to change it",
-    "Scan or type the location, such as MAIN/A-01.",
-)
+_SUGGESTED = "The suggested location; scan another to change it"
+_WHERE = "Scan or type the location, such as MAIN/A-01."
+LOCATION = FormField("location", "Put it in", "scan", _SUGGESTED, _WHERE)
 TEXT_FIELDS = ("sku", "quantity", "location")
 # LOTS (issue 12, part L): the lot number and expiry date fields go here, e.g.
 # ("lot", "expiry_date"), once po_receipts.ReceiptLineIn takes them.
