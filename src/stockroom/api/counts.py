@@ -194,8 +194,8 @@ def due(
         Query(ge=0, le=3650, description="Not counted in this many days (default: setting)"),
     ] = None,
 ) -> PageOut[CountDueRead]:
-    """Balances holding stock that were not counted in ``days`` days (never counted:
-    since they began), oldest first."""
+    """Balances holding stock never counted or not counted in ``days`` days; the longest
+    uncounted first (``due_since``: the last count, else when the balance began)."""
     within = settings.count_due_days if days is None else days
     listed = (listing.sort, listing.cursor, listing.limit)
     page = counts.due(session, warehouse, within, listed, actor)

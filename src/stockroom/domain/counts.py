@@ -64,7 +64,7 @@ def require_open(status: CountTaskStatus, action: str) -> None:
     if status is not CountTaskStatus.OPEN:
         raise InvalidState(
             f"count task is {status.value}; only an OPEN task can {action}",
-            status=status.value,
+            state=status.value,
         )
 
 
@@ -72,5 +72,5 @@ def require_line(status: CountLineStatus, wanted: CountLineStatus, action: str) 
     if status is not wanted:
         raise InvalidState(
             f"count line is {status.value}; only a {wanted.value} line can {action}",
-            status=status.value,
+            state=status.value,
         )

@@ -78,10 +78,13 @@ def submit(
     outcomes = []
     for line, item in zip(lines, items, strict=True):
         replay = line.status != L.PENDING
+        if replay and line.counted is None:  # cancelled before anyone counted it
+            require_open(CountTaskStatus(task.status), "be counted")
         if not replay:
             _count(session, task, line, item, actor)
         outcomes.append(Outcome(line, replay))
-    counts.touch(task)
+    if todo:
+        counts.touch(task)  # a pure replay changes nothing, not even the version
     session.flush()
     return task, outcomes
 

@@ -257,8 +257,9 @@ def due(
     listing: tuple[str | None, str | None, int],
     actor: Actor | None = None,
 ) -> Page[StockBalance]:
-    """Balances holding stock and not counted in ``days`` days (never counted: since they
-    were created), oldest first by default, in the actor's warehouses."""
+    """Balances holding stock never counted or not counted in ``days`` days, in the actor's
+    warehouses; by default the longest uncounted first (a balance never counted: since it
+    began)."""
     sort, cursor, limit = listing
     stmt = queries.due_query(utcnow() - timedelta(days=days))
     stmt = stmt.where(within_scope(StockBalance.warehouse_id, actor))

@@ -53,7 +53,7 @@ class CountTaskCreate(Input):
         )
 
 
-class CountIn(Input):
+class CountedLineIn(Input):
     line: int | None = Field(default=None, ge=1, description="The line counted")
     sku: Sku | None = Field(
         default=None, description="Instead of line: the product counted (with location)"
@@ -70,7 +70,7 @@ class CountIn(Input):
 
 
 class CountSubmit(Input):
-    lines: list[CountIn] = Field(min_length=1, max_length=500)
+    lines: list[CountedLineIn] = Field(min_length=1, max_length=500)
 
 
 class CountLineRead(BaseModel):

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from stockroom.db.models import CountLine, CountTask, Location, Product, StockBalance
@@ -92,7 +92,8 @@ def due_since() -> ColumnElement[datetime]:
 
 
 def due_query(cutoff: datetime) -> Select[StockBalance]:
-    """Balances with stock not counted since ``cutoff``, with product and place."""
+    """Balances with stock never counted or not counted since ``cutoff``, with product and
+    place."""
     return (
         select(StockBalance)
         .join(Product, Product.id == StockBalance.product_id)
@@ -100,5 +101,6 @@ def due_query(cutoff: datetime) -> Select[StockBalance]:
             joinedload(StockBalance.product).joinedload(Product.unit),
             joinedload(StockBalance.location).joinedload(Location.warehouse),
         )
-        .where(StockBalance.on_hand > 0, due_since() < cutoff)
+        .where(StockBalance.on_hand > 0)
+        .where(or_(StockBalance.last_counted_at.is_(None), StockBalance.last_counted_at < cutoff))
     )
