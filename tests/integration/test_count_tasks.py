@@ -266,6 +266,10 @@ def test_cancelling_ends_the_count_and_keeps_what_was_posted(
     refused = count(staff, number, {"sku": "WIDGET", "location": "MAIN/A-02", "counted": 1})
     assert_problem(refused, 409, "invalid_state")
     assert_problem(manager.post(f"{TASKS}/{number}/cancel"), 409, "invalid_state")
+    # The audit trail files the lines under the task's warehouse: its managers see them.
+    trail = manager.get(f"{API}/audit", params={"entity_type": "count_line", "limit": 100})
+    assert trail.status_code == 200, trail.text
+    assert {e["action"] for e in trail.json()["items"]} >= {"create", "update"}
 
 
 def test_counts_due_lists_what_was_not_counted_lately(
