@@ -62,6 +62,9 @@ def _documents(client: TestClient) -> None:
         line = {"sku": "WIDGET", "quantity": 2, "unit_price": 1}
         order = {"supplier": "ACME", "warehouse": "MAIN", "lines": [line], "expected_date": due}
         assert client.post(f"{API}/purchase-orders", json=order).status_code == 201
+    for scope in ({"location": "A-01"}, {"zone": "B"}, {"skus": ["BOLT"]}):
+        task = {"warehouse": "MAIN", **scope}
+        assert client.post(f"{API}/count-tasks", json=task).status_code == 201
 
 
 def _key(item: dict[str, Any]) -> str:

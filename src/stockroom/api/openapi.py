@@ -26,6 +26,7 @@ from stockroom.api.schemas.common import PLAIN_DECIMAL_PATTERN
 from stockroom.api.security import PUBLIC_MARK
 from stockroom.services import (
     catalog,
+    counts,
     customers,
     inventory,
     movements,
@@ -90,6 +91,8 @@ SORT_FIELDS: dict[str, Iterable[str]] = {
     "/api/v1/suppliers": suppliers.SORTS,
     "/api/v1/purchase-orders": purchase_orders.SORTS,
     "/api/v1/replenishment/suggestions": replenishment.SORTS,
+    "/api/v1/count-tasks": counts.SORTS,
+    "/api/v1/counts/due": counts.DUE_SORTS,
     "/api/v1/users": users.USER_SORTS,
     "/api/v1/api-keys": ("created_at",),
     "/api/v1/audit": ("id",),

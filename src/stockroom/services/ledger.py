@@ -177,6 +177,47 @@ def post_count(
     raise ConcurrentChange("the balance kept changing during the count; count again")
 
 
+def post_count_difference(
+    session: Session, entry: LedgerEntry, *, actor: str | None = None
+) -> StockMovement:
+    """Book a count's difference, ``entry.quantity``, onto on-hand as it is now.
+
+    A count task measures its difference against on-hand when the count was submitted and
+    may post it later (a manager's approval): a movement that landed in between stays
+    booked, and the count adds only what the counter found missing or extra. Guarded like
+    every other change: never below zero, never below what is reserved (count_below_reserved
+    with the numbers). Stamps ``last_counted_at``.
+    """
+    now = utcnow()
+    state = _counted_change(session, entry, now)
+    if state is None and entry.quantity >= 0:
+        _ensure_balance(session, entry, now)  # a product found where none was booked
+        state = _counted_change(session, entry, now)
+    if state is None and entry.quantity < 0 and expire_overdue(session, entry, now, actor):
+        state = _counted_change(session, entry, now)
+    if state is None:
+        raise _count_refusal(session, entry)
+    return _record(session, entry, state, actor, now)
+
+
+def _counted_change(
+    session: Session, entry: LedgerEntry, now: datetime
+) -> queries.BalanceState | None:
+    return queries.change_balance(
+        session, entry.product.id, entry.location.id, entry.quantity, now=now, counted=True
+    )
+
+
+def _count_refusal(session: Session, entry: LedgerEntry) -> DomainError:
+    current = queries.read_balance(session, entry.product.id, entry.location.id)
+    if current is None:
+        return _refusal(session, entry)
+    after, reserved = current.on_hand + entry.quantity, current.reserved
+    if Decimal(0) <= after < reserved:
+        return CountBelowReserved(after, reserved)
+    return _refusal(session, entry)
+
+
 def lock_balances(
     session: Session, places: list[tuple[Product, Location]]
 ) -> dict[tuple[int, int], queries.BalanceState]:

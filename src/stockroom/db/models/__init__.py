@@ -12,6 +12,7 @@ from stockroom.db.models.auth import (
 )
 from stockroom.db.models.base import Base
 from stockroom.db.models.catalog import Category, Product, Unit
+from stockroom.db.models.counts import CountLine, CountTask
 from stockroom.db.models.idempotency import IdempotencyRecord
 from stockroom.db.models.orders import (
     Customer,
@@ -43,6 +44,8 @@ __all__ = [
     "AuthSession",
     "Base",
     "Category",
+    "CountLine",
+    "CountTask",
     "Customer",
     "CustomerAddress",
     "IdempotencyRecord",
