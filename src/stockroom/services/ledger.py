@@ -34,6 +34,7 @@ from stockroom.domain.errors import (
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.quantities import MAX_QUANTITY, format_quantity
 from stockroom.domain.reservations import ReservationStatus
+from stockroom.services import reorder
 from stockroom.services.references import location_label
 
 
@@ -239,6 +240,8 @@ def _record(
     session.add(movement)
     session.flush()
     outbox.append_events(session, _events(movement, state))
+    # For the automatic reorder before commit (no statement; nothing if not reordered).
+    reorder.note(session, entry.product, entry.location.warehouse, entry.type, entry.quantity)
     return movement
 
 

@@ -3,7 +3,16 @@
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, func
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
 from stockroom.db.models.base import Base, PublicId, Timestamps, Versioned, postgresql_only
