@@ -29,6 +29,7 @@ from stockroom.services import (
     customers,
     orders,
     purchase_orders,
+    reorder_settings,
     reservations,
     suppliers,
     users,
@@ -96,6 +97,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/purchase-orders/{purchase_order}/receipts"): {
         "lines": [{"line": 1, "quantity": 1, "location": "MAIN/A-02"}]
     },
+    ("put", "/api/v1/reorder-settings/{sku}/{warehouse}"): {"reorder_point": 5},
     ("post", "/api/v1/replenishment/suggestions/apply"): {
         "items": [{"sku": "WIDGET", "warehouse": "MAIN", "version": 1}]
     },
@@ -178,6 +180,9 @@ def _supplier(session: Session) -> None:
     product(session, "GADGET")
     suppliers.create_supplier(session, {"code": "ACME", "name": "Acme"})
     suppliers.link_product(session, "ACME", "WIDGET", {"unit_price": Decimal(1)})
+    reorder_settings.set_setting(
+        session, "WIDGET", "MAIN", {"reorder_point": Decimal(3)}, None, None
+    )
 
 
 def purchase_orders_in(session: Session, warehouse_code: str) -> dict[str, str]:

@@ -136,11 +136,15 @@ WAREHOUSE_BOUND: dict[tuple[str, str], dict[str, str]] = {
     ("get", "/api/v1/purchase-orders/{purchase_order}/receipts"): {},
     ("get", "/api/v1/replenishment/suggestions"): BY_WAREHOUSE,
     ("post", "/api/v1/replenishment/suggestions/apply"): {},
+    ("get", "/api/v1/reorder-settings/{sku}/{warehouse}"): {},
+    ("put", "/api/v1/reorder-settings/{sku}/{warehouse}"): {},
+    ("get", "/api/v1/reorder-requests"): BY_WAREHOUSE,
     # Last: they end what the operations above work on.
     ("post", "/api/v1/orders/{order_id}/complete"): {},
     ("post", "/api/v1/orders/{order_id}/cancel"): {},
     ("post", "/api/v1/purchase-orders/{purchase_order}/cancel"): {},
     ("delete", "/api/v1/reservations/{reservation_id}"): {},
+    ("delete", "/api/v1/reorder-settings/{sku}/{warehouse}"): {},
 }
 
 

@@ -69,9 +69,9 @@ def set_setting(
         check_version("reorder setting", found.version, version)
     found.reorder_point = checked.get("reorder_point")
     found.reorder_quantity = checked.get("reorder_quantity")
-    if not product.reorder_by_warehouse:
-        product.reorder_by_warehouse = True
     session.flush()
+    if not product.reorder_by_warehouse:
+        queries.flag_reorder_by_warehouse(session, product, True)
     return ReorderSetting(product, site, found)
 
 
@@ -84,8 +84,7 @@ def clear_setting(
     session.delete(setting.override)
     session.flush()
     if not queries.has_settings(session, setting.product.id):
-        setting.product.reorder_by_warehouse = False
-        session.flush()
+        queries.flag_reorder_by_warehouse(session, setting.product, False)
 
 
 def _pair(

@@ -11,9 +11,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from stockroom.db.aggregates import quantity_sum
 from stockroom.db.models import (
@@ -211,6 +212,15 @@ def setting(session: Session, product_id: int, warehouse_id: int) -> WarehouseRe
         WarehouseReorderSetting.warehouse_id == warehouse_id,
     )
     return session.scalars(stmt).one_or_none()
+
+
+def flag_reorder_by_warehouse(session: Session, product: Product, value: bool) -> None:
+    """Set the product's bookkeeping flag without an ORM update: it is no change of the
+    product a client made, so its version (and If-Match) and audit trail stay as they are."""
+    session.execute(
+        update(Product).where(Product.id == product.id).values(reorder_by_warehouse=value)
+    )
+    set_committed_value(product, "reorder_by_warehouse", value)
 
 
 def has_settings(session: Session, product_id: int) -> bool:
