@@ -75,6 +75,21 @@ def set_setting(
     return ReorderSetting(product, site, found)
 
 
+def write_override(
+    session: Session, product: Product, site: Warehouse, point: Decimal, quantity: Decimal
+) -> WarehouseReorderSetting:
+    """Set the warehouse's reorder point and quantity (what replenishment's apply does)."""
+    found = queries.setting(session, product.id, site.id)
+    if found is None:
+        found = WarehouseReorderSetting(product_id=product.id, warehouse_id=site.id)
+        session.add(found)
+    found.reorder_point, found.reorder_quantity = point, quantity
+    session.flush()
+    if not product.reorder_by_warehouse:
+        queries.flag_reorder_by_warehouse(session, product, True)
+    return found
+
+
 def clear_setting(
     session: Session, sku: str, warehouse: str, version: int | None, actor: Actor | None
 ) -> None:

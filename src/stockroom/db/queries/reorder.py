@@ -223,6 +223,19 @@ def flag_reorder_by_warehouse(session: Session, product: Product, value: bool) -
     set_committed_value(product, "reorder_by_warehouse", value)
 
 
+def settings_of(
+    session: Session, product_ids: Collection[int], warehouse_ids: Collection[int]
+) -> dict[tuple[int, int], WarehouseReorderSetting]:
+    """The overrides among these products and warehouses, by (product id, warehouse id)."""
+    if not product_ids or not warehouse_ids:
+        return {}
+    stmt = select(WarehouseReorderSetting).where(
+        WarehouseReorderSetting.product_id.in_(sorted(product_ids)),
+        WarehouseReorderSetting.warehouse_id.in_(sorted(warehouse_ids)),
+    )
+    return {(s.product_id, s.warehouse_id): s for s in session.scalars(stmt)}
+
+
 def has_settings(session: Session, product_id: int) -> bool:
     stmt = select(WarehouseReorderSetting.id).where(
         WarehouseReorderSetting.product_id == product_id
