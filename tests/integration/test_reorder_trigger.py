@@ -11,8 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from integration.conftest import ClientFactory
+from integration.test_statement_counts import statements_sent
 from stockroom.db.engine import Database
 from stockroom.db.models import PurchaseOrder, ReorderRequest
+from stockroom.domain.access import Role
 from support.api import assert_problem
 
 API = "/api/v1"
@@ -163,3 +166,42 @@ def test_a_failed_shipment_drafts_nothing(client: TestClient, db: Database) -> N
     assert reorder_pos(client) == []
     with db.session(write=False) as session:
         assert session.scalars(select(PurchaseOrder)).all() == []
+
+
+def test_the_new_routes_keep_to_the_callers_warehouses(
+    client: TestClient, client_as: ClientFactory
+) -> None:
+    ship(client, 11)  # a MAIN request (no supplier)
+    path = f"{API}/reorder-settings/WIDGET/MAIN"
+    assert client.put(path, json={"reorder_point": "4"}).status_code == 200
+    manager = client_as(Role.MANAGER, warehouses=("EAST",))
+    assert manager.get(f"{API}/reorder-requests").json()["items"] == []
+    assert_problem(manager.get(f"{API}/reorder-requests", params={"warehouse": "MAIN"}), 404)
+    assert_problem(manager.get(path), 404)
+    assert_problem(manager.put(path, json={"reorder_point": "1"}), 404)
+    assert_problem(manager.delete(path), 404)
+    own = manager.put(f"{API}/reorder-settings/WIDGET/EAST", json={"reorder_point": "2"})
+    assert own.status_code == 200, own.text
+    assert client.get(path).json()["reorder_point"] == "4"  # MAIN's untouched
+    viewer = client_as(Role.VIEWER, warehouses=("MAIN",))
+    assert len(viewer.get(f"{API}/reorder-requests").json()["items"]) == 1
+    assert_problem(viewer.put(path, json={"reorder_point": "1"}), 403, "forbidden")
+
+
+def test_while_covered_a_shipment_costs_one_statement_more_than_a_plain_one(
+    client: TestClient, db: Database
+) -> None:
+    """Once a request (no supplier) or a PO is open, the check is the one SELECT."""
+    ship(client, 11)
+    assert len(requests(db)) == 1
+    with statements_sent(db) as sent:
+        ship(client, 1)
+    assert len(sent) == 8, sent
+    link(client)
+    ship(client, 1)  # a supplier now: the PO is drafted and the request closed
+    assert [p["status"] for p in reorder_pos(client)] == ["DRAFT"]
+    assert [r.status for r in requests(db)] == ["CLOSED"]
+    with statements_sent(db) as sent:
+        ship(client, 1)
+    assert len(sent) == 8, sent
+    assert len(reorder_pos(client)) == 1

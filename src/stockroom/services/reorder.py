@@ -97,6 +97,8 @@ def check(
         where.available, where.incoming, where.reorder_point
     ):
         return None
+    if where.open_request and not where.has_supplier:
+        return None  # already asked, and still nobody to order from: nothing new to say
     link = queries.preferred_link(session, product.id)
     now = utcnow()
     if link is None or not link.supplier.is_active or not product.is_active:

@@ -106,6 +106,8 @@ class Position:
     available: Decimal
     incoming: Decimal
     open_reorder: bool  # a reorder PO is open already (it covers the gap)
+    open_request: bool  # a "reorder needed" request is open already
+    has_supplier: bool  # the product has a preferred supplier to order from
 
 
 def position(session: Session, product_id: int, warehouse_id: int) -> Position:
@@ -142,9 +144,21 @@ def position(session: Session, product_id: int, warehouse_id: int) -> Position:
         available,
         coming,
         _open_reorder(product_id, warehouse_id).exists(),
+        _open_request(product_id, warehouse_id).exists(),
+        select(SupplierProduct.id)
+        .where(SupplierProduct.product_id == product_id, SupplierProduct.is_preferred.is_(True))
+        .exists(),
     ).where(Product.id == product_id)
-    point, quantity, free, due, is_open = session.execute(stmt).one()
-    return Position(Decimal(point), Decimal(quantity), Decimal(free), Decimal(due), bool(is_open))
+    point, quantity, free, due, is_open, asked, linked = session.execute(stmt).one()
+    return Position(
+        Decimal(point),
+        Decimal(quantity),
+        Decimal(free),
+        Decimal(due),
+        bool(is_open),
+        bool(asked),
+        bool(linked),
+    )
 
 
 def _setting(column: Any, product_id: int, warehouse_id: int) -> Any:
@@ -164,6 +178,14 @@ def _open_reorder(product_id: int, warehouse_id: int) -> Select[Any]:
         PurchaseOrder.reorder_product_id == product_id,
         PurchaseOrder.warehouse_id == warehouse_id,
         PurchaseOrder.status.in_(("DRAFT", *INCOMING_STATUSES)),
+    )
+
+
+def _open_request(product_id: int, warehouse_id: int) -> Select[Any]:
+    return select(ReorderRequest.id).where(
+        ReorderRequest.product_id == product_id,
+        ReorderRequest.warehouse_id == warehouse_id,
+        ReorderRequest.status == "OPEN",
     )
 
 
