@@ -241,7 +241,8 @@ def _record(
     session.flush()
     outbox.append_events(session, _events(movement, state))
     # For the automatic reorder before commit (no statement; nothing if not reordered).
-    reorder.note(session, entry.product, entry.location.warehouse, entry.type, entry.quantity)
+    free = state.on_hand - state.reserved
+    reorder.note(session, entry.product, entry.location, entry.type, entry.quantity, free)
     return movement
 
 

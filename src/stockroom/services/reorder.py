@@ -16,13 +16,14 @@ one open per product and warehouse. Of shipments racing, one inserts; the others
 fail on the index, roll back to their savepoint, and those shipments commit as usual.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from stockroom.db.models import (
+    Location,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -32,6 +33,7 @@ from stockroom.db.models import (
 )
 from stockroom.db.queries import reorder as queries
 from stockroom.db.types import utcnow
+from stockroom.domain.availability import is_sellable
 from stockroom.domain.local_days import today, zone_of
 from stockroom.domain.movements import MovementType
 from stockroom.domain.purchase_orders import PurchaseOrderStatus, number_for
@@ -51,6 +53,16 @@ class _Pair:
     warehouse: Warehouse
     net: Decimal = Decimal(0)
     reduced: bool = False
+    # What each balance of the pair this transaction touched can promise after its last
+    # movement. Those rows stay locked until commit, and no balance promises less than 0,
+    # so their sum is a floor of the warehouse's available: at or above the point, the
+    # product is not below it, and no statement is needed to know.
+    free: dict[int, Decimal] = field(default_factory=dict)
+
+    def surely_above(self) -> bool:
+        if self.product.reorder_by_warehouse:  # the point in force is not the product's
+            return False
+        return sum(self.free.values(), Decimal(0)) >= self.product.reorder_point
 
 
 def uses_reorder(product: Product) -> bool:
@@ -58,14 +70,23 @@ def uses_reorder(product: Product) -> bool:
     return product.reorder_point > 0 or product.reorder_by_warehouse
 
 
-def note(session: Session, product: Product, warehouse: Warehouse, kind: str, qty: Decimal) -> None:
-    """Remember a movement of ``qty`` (signed) for the check before commit."""
-    if qty == 0 or kind in _IGNORED or not uses_reorder(product):
+def note(
+    session: Session, product: Product, location: Location, kind: str, qty: Decimal, free: Decimal
+) -> None:
+    """Remember a movement of ``qty`` (signed) for the check before commit; ``free`` is what
+    its balance can promise after it (on hand - reserved)."""
+    if not uses_reorder(product):
         return
     pending: dict[tuple[int, int], _Pair] = session.info.setdefault(PENDING, {})
-    pair = pending.setdefault((product.id, warehouse.id), _Pair(product, warehouse))
-    pair.net += qty
-    pair.reduced = pair.reduced or qty < 0
+    key = (product.id, location.warehouse_id)
+    if key not in pending and (qty == 0 or kind in _IGNORED):
+        return
+    pair = pending.setdefault(key, _Pair(product, location.warehouse))
+    sellable = is_sellable(location.type, location.is_active, location.warehouse.is_active)
+    pair.free[location.id] = free if sellable else Decimal(0)
+    if kind not in _IGNORED:
+        pair.net += qty
+        pair.reduced = pair.reduced or qty < 0
 
 
 def forget(session: Session) -> None:
@@ -79,7 +100,7 @@ def run(session: Session) -> list[PurchaseOrder | ReorderRequest]:
     done: list[PurchaseOrder | ReorderRequest] = []
     for key in sorted(pending):  # a fixed order: two transactions insert in the same order
         pair = pending[key]
-        if pair.reduced and pair.net < 0:
+        if pair.reduced and pair.net < 0 and not pair.surely_above():
             made = check(session, pair.product, pair.warehouse)
             if made is not None:
                 done.append(made)
