@@ -129,7 +129,8 @@ def check(
     if not queries.insert_once(session, order):
         return None
     order.number = number_for(order.id)
-    queries.close_open_requests(session, product.id, warehouse.id, now)
+    if where.open_request:  # it asked for what this PO now orders
+        queries.close_open_requests(session, product.id, warehouse.id, now)
     session.flush()
     return order
 
