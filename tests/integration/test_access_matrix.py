@@ -31,6 +31,7 @@ from stockroom.services import (
     customers,
     orders,
     purchase_orders,
+    reorder_settings,
     reservations,
     suppliers,
     users,
@@ -100,6 +101,7 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("post", "/api/v1/count-tasks"): {"warehouse": "MAIN", "location": "MAIN/A-02"},
     ("post", "/api/v1/count-tasks/{count_task}/counts"): {"lines": [{"line": 1, "counted": 95}]},
+    ("put", "/api/v1/reorder-settings/{sku}/{warehouse}"): {"reorder_point": 5},
     ("post", "/api/v1/replenishment/suggestions/apply"): {
         "items": [{"sku": "WIDGET", "warehouse": "MAIN", "version": 1}]
     },
@@ -185,6 +187,9 @@ def _supplier(session: Session) -> None:
     product(session, "GADGET")
     suppliers.create_supplier(session, {"code": "ACME", "name": "Acme"})
     suppliers.link_product(session, "ACME", "WIDGET", {"unit_price": Decimal(1)})
+    reorder_settings.set_setting(
+        session, "WIDGET", "MAIN", {"reorder_point": Decimal(3)}, None, None
+    )
 
 
 def purchase_orders_in(session: Session, warehouse_code: str) -> dict[str, str]:

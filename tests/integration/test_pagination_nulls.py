@@ -2,6 +2,7 @@
 and every sort field the OpenAPI document publishes, in both directions."""
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -22,6 +23,9 @@ def _stock(db: Database) -> None:
         for sku, where in (("WIDGET", "MAIN/A-01"), ("WIDGET", "MAIN/A-02"), ("BOLT", "MAIN/A-01")):
             receive(session, sku, where, 20)
         receive(session, "COFFEE", "MAIN/B-01", "3.5")
+        for sku in ("LOW-1", "LOW-2", "LOW-3"):  # to fall below their point, with no supplier
+            product(session, sku, reorder_point=Decimal(5))
+            receive(session, sku, "MAIN/C-01", 5)
         session.commit()
 
 
@@ -65,6 +69,10 @@ def _documents(client: TestClient) -> None:
     for scope in ({"location": "A-01"}, {"zone": "B"}, {"skus": ["BOLT"]}):
         task = {"warehouse": "MAIN", **scope}
         assert client.post(f"{API}/count-tasks", json=task).status_code == 201
+    # Shipped below their reorder point, with no supplier: three "reorder needed" requests.
+    for sku in ("LOW-1", "LOW-2", "LOW-3"):
+        body = {"sku": sku, "location": "MAIN/C-01", "quantity": 1}
+        assert client.post(f"{API}/movements/ship", json=body).status_code == 201
 
 
 def _key(item: dict[str, Any]) -> str:

@@ -144,12 +144,16 @@ WAREHOUSE_BOUND: dict[tuple[str, str], dict[str, str]] = {
     ("post", "/api/v1/count-tasks/{count_task}/lines/{line}/approve"): {},
     ("post", "/api/v1/count-tasks/{count_task}/lines/{line}/recount"): {},
     ("get", "/api/v1/counts/due"): BY_WAREHOUSE,
+    ("get", "/api/v1/reorder-settings/{sku}/{warehouse}"): {},
+    ("put", "/api/v1/reorder-settings/{sku}/{warehouse}"): {},
+    ("get", "/api/v1/reorder-requests"): BY_WAREHOUSE,
     # Last: they end what the operations above work on.
     ("post", "/api/v1/orders/{order_id}/complete"): {},
     ("post", "/api/v1/orders/{order_id}/cancel"): {},
     ("post", "/api/v1/purchase-orders/{purchase_order}/cancel"): {},
     ("post", "/api/v1/count-tasks/{count_task}/cancel"): {},
     ("delete", "/api/v1/reservations/{reservation_id}"): {},
+    ("delete", "/api/v1/reorder-settings/{sku}/{warehouse}"): {},
 }
 
 

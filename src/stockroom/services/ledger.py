@@ -34,6 +34,7 @@ from stockroom.domain.errors import (
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.quantities import MAX_QUANTITY, format_quantity
 from stockroom.domain.reservations import ReservationStatus
+from stockroom.services import reorder
 from stockroom.services.references import location_label
 
 
@@ -280,6 +281,9 @@ def _record(
     session.add(movement)
     session.flush()
     outbox.append_events(session, _events(movement, state))
+    # For the automatic reorder before commit (no statement; nothing if not reordered).
+    free = state.on_hand - state.reserved
+    reorder.note(session, entry.product, entry.location, entry.type, entry.quantity, free)
     return movement
 
 

@@ -58,6 +58,9 @@ class ProductCreate(_ProductFields):
     reorder_quantity: NonNegativeQuantity = Decimal(0)
     lead_time_days: LeadTime = 0
     overstock_level: NonNegativeQuantity | None = None
+    auto_replenish: bool = Field(
+        default=False, description="Send the purchase orders the automatic reorder drafts at once"
+    )
 
 
 class ProductReplace(ProductCreate):
@@ -84,6 +87,7 @@ class ProductPatch(_ProductFields):
     reorder_quantity: NonNegativeQuantity | None = None
     lead_time_days: LeadTime | None = None
     overstock_level: NonNegativeQuantity | None = None
+    auto_replenish: bool | None = None
     is_active: bool | None = None
     version: int | None = Field(default=None, ge=1, description="Or send If-Match")
 
@@ -123,6 +127,7 @@ class ProductRead(BaseModel):
     reorder_quantity: DecimalOut
     lead_time_days: int
     overstock_level: DecimalOut | None
+    auto_replenish: bool
     is_active: bool
     version: int
     created_at: datetime
@@ -153,6 +158,7 @@ class ProductRead(BaseModel):
             reorder_quantity=p.reorder_quantity,
             lead_time_days=p.lead_time_days,
             overstock_level=p.overstock_level,
+            auto_replenish=p.auto_replenish,
             is_active=p.is_active,
             version=p.version,
             created_at=p.created_at,

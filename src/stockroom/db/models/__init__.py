@@ -33,6 +33,7 @@ from stockroom.db.models.procurement import (
     Supplier,
     SupplierProduct,
 )
+from stockroom.db.models.reorder import ReorderRequest, WarehouseReorderSetting
 from stockroom.db.models.reservations import Reservation, ReservationAllocation
 from stockroom.db.models.stock import StockBalance, StockMovement
 from stockroom.db.models.warehouses import Location, Warehouse
@@ -57,6 +58,7 @@ __all__ = [
     "PurchaseOrderReceipt",
     "PurchaseOrderReceiptLine",
     "RefreshToken",
+    "ReorderRequest",
     "Reservation",
     "ReservationAllocation",
     "ReturnLine",
@@ -73,6 +75,7 @@ __all__ = [
     "Unit",
     "User",
     "Warehouse",
+    "WarehouseReorderSetting",
     "api_key_warehouses",
     "user_warehouses",
 ]

@@ -13,7 +13,7 @@ from alembic import op
 from stockroom.db.types import Fixed, UtcDateTime
 
 revision: str = "0018"
-down_revision: str | None = "0014"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
