@@ -196,7 +196,8 @@ def test_reserved_stock_may_be_staged_in_shipping_but_not_quarantined(
     order = order_for(client, customer, 4)
     refused = transfer(client, "MAIN/A-01", "MAIN/QRN", 1)
     problem = assert_problem(refused, 409, "insufficient_stock")
-    assert "QUARANTINE" in problem["detail"] and problem["reserved"] == "4"
+    assert "QUARANTINE" in problem["detail"]
+    assert problem["reserved"] == "4"
     assert transfer(client, "MAIN/A-01", "MAIN/SHP", 4).status_code == 201
     assert allocations(client, order["number"]) == [
         ("MAIN/A-01", "4", "0", "MOVED"),
