@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from stockroom.domain.availability import is_sellable
 from stockroom.domain.decimals import format_quantity
 from stockroom.domain.errors import InsufficientStock, Shortage
 from stockroom.domain.movements import LocationType
@@ -32,6 +33,29 @@ HOLDS_RESERVED: frozenset[str] = frozenset(PICK_ORDER) | {LocationType.SHIPPING.
 
 def may_hold_reserved(location_type: str) -> bool:
     return location_type in HOLDS_RESERVED
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where stock lands or leaves, as availability sees it."""
+
+    warehouse_id: int
+    location_type: str
+    active: bool  # the location and its warehouse
+
+
+def adds_to_available(source: Place | None, target: Place) -> bool:
+    """Does stock landing at ``target`` (from ``source``; None: from outside the books, a
+    receipt or stock found) add to what the target's warehouse can promise? Only then
+    may orders waiting there get some of it: a move between two sellable places of one
+    warehouse changes nothing there, and looking for backorders would be a wasted query."""
+
+    def sellable(place: Place) -> bool:
+        return is_sellable(place.location_type, place.active, True)
+
+    if not sellable(target):
+        return False
+    return source is None or source.warehouse_id != target.warehouse_id or not sellable(source)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import Location, Product, StockMovement
 from stockroom.domain.access import Actor, require_warehouse
-from stockroom.domain.availability import is_sellable
 from stockroom.domain.errors import DomainError, InsufficientStock, InvalidQuantity, RuleViolation
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.operations import (
@@ -27,6 +26,7 @@ from stockroom.domain.operations import (
     Transfer,
 )
 from stockroom.domain.quantities import check_quantity
+from stockroom.domain.transfers import Place, adds_to_available
 from stockroom.services import allocation_moves, ledger, orders, putaway, references
 from stockroom.services.ledger import LedgerEntry
 
@@ -132,25 +132,16 @@ def _receive(look: _Lookups, op: Receive) -> list[StockMovement]:
     return posted
 
 
-def _becomes_sellable(source: Location | None, target: Location) -> bool:
-    """Does stock landing at ``target`` (from ``source``; None: from outside the books) add
-    to what the target's warehouse can promise? Only then may waiting orders get some of
-    it; a move between two sellable places of one warehouse changes nothing there."""
-
-    def sellable(place: Location) -> bool:
-        return is_sellable(place.type, place.is_active, place.warehouse.is_active)
-
-    if not sellable(target):
-        return False
-    return source is None or source.warehouse_id != target.warehouse_id or not sellable(source)
-
-
 def _waiting_at(
     look: _Lookups, product: Product, source: Location | None, target: Location
 ) -> list[tuple[Product, Location]]:
     """The balances to lock before stock arrives at ``target`` (orders.backorder_places),
     if it becomes sellable there; else none, and no statement is spent looking."""
-    if not _becomes_sellable(source, target):
+
+    def place(at: Location) -> Place:
+        return Place(at.warehouse_id, at.type, at.is_active and at.warehouse.is_active)
+
+    if not adds_to_available(None if source is None else place(source), place(target)):
         return []
     return orders.backorder_places(look.session, product, target)
 
