@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from stockroom.domain.errors import Shortage
 from stockroom.domain.transfers import (
     ACROSS_WAREHOUSES,
-    Place,
     Held,
+    Place,
     ReservedStockStays,
     adds_to_available,
     carry_order,
