@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from factories import location, stocked_with
 from stockroom.db.engine import Database
+from stockroom.services import allocation_moves, ledger
 from stockroom.services.verify import find_mismatches
 from support.api import API, assert_problem
 
@@ -281,4 +282,21 @@ def test_a_batch_moves_reserved_stock_and_serves_backorders_too(
         ("MAIN/RCV", "4", "0", "MOVED"),
     ]
     assert balance(client, "MAIN/A-01") == ("1", "0")  # the order was already complete
+    assert_books_balance(floor)
+
+
+def test_an_overdue_hold_is_expired_by_the_transfer_not_carried(
+    client: TestClient, floor: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stocked_with(floor, ("WIDGET", "MAIN/A-01", 10))
+    reserve(client, "CART-1", 10, hours=1)
+    later = datetime.now(UTC) + timedelta(hours=2)  # the hold is past due, not swept yet
+    monkeypatch.setattr(ledger, "utcnow", lambda: later)
+    monkeypatch.setattr(allocation_moves, "utcnow", lambda: later)
+    moved = transfer(client, "MAIN/A-01", "MAIN/A-02", 10)
+    assert moved.status_code == 201, moved.text
+    legs = [m["reserved_delta"] for m in moved.json()["movements"]]
+    assert legs == ["0", "0"]
+    assert allocations(client, "CART-1") == [("MAIN/A-01", "10", "0", "EXPIRED")]
+    assert balance(client, "MAIN/A-02") == ("10", "0")
     assert_books_balance(floor)
