@@ -52,18 +52,21 @@ def test_a_blind_count_on_a_phone_then_a_manager_approves(
     page.wait_for_url(f"**/counts/{number}")
     expect(page.locator("#count-area")).not_to_contain_text("Expected")
 
-    # Scan the widgets' bin: their line takes the focus; 21 of 20 is within the tolerance.
+    # The tea's barcode finds its line: 7 of 10 is beyond the tolerance, held for a manager.
+    scan(page, "Find a location or product", "4006381333931", tap=True)
+    expect(page.locator(f"#line-{tea}-counted")).to_be_focused()
+    page.keyboard.type("7")
+    page.keyboard.press("Enter")
+    said(page, f"Line {tea}: counted 7 pcs of {TEA} at MAIN/A-01, held for a manager's approval.")
+
+    # The next line to count has the focus; scanning its bin finds it too: 21 of 20 is
+    # within the tolerance, posted at once.
+    expect(page.locator(f"#line-{widget}-counted")).to_be_focused()
     scan(page, "Find a location or product", "MAIN/A-02", tap=True)
     expect(page.locator(f"#line-{widget}-counted")).to_be_focused()
     page.keyboard.type("21")
     page.keyboard.press("Enter")
     said(page, f"Line {widget}: counted 21 pcs of WIDGET at MAIN/A-02, posted.")
-
-    # The next line to count has the focus: 7 of 10 is beyond it, held for a manager.
-    expect(page.locator(f"#line-{tea}-counted")).to_be_focused()
-    page.keyboard.type("7")
-    page.keyboard.press("Enter")
-    said(page, f"Line {tea}: counted 7 pcs of {TEA} at MAIN/A-01, held for a manager's approval.")
     area = page.locator("#count-area")
     expect(area).to_contain_text("1 line held for a manager.")
     html = page.content()

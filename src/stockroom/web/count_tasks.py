@@ -39,7 +39,7 @@ from stockroom.domain.access import Actor, Permission
 from stockroom.domain.counts import CountLineStatus, CountTaskStatus
 from stockroom.domain.decimals import format_quantity
 from stockroom.domain.errors import DomainError, InvalidQuantity, NotFound, RuleViolation
-from stockroom.services import count_lines, counts, idempotency
+from stockroom.services import catalog, count_lines, counts, idempotency
 from stockroom.web.counts import KIND_WORDS, LINE_WORDS, STATUS_WORDS, task_url
 from stockroom.web.order_forms import Posted, page_size, refusal, sentence, text
 from stockroom.web.pages import is_htmx, page_router, render
@@ -287,14 +287,14 @@ def _show(
 ) -> HTMLResponse:
     """The task and its lines: the whole page, or for htmx the area it swaps."""
 
-    def work(session: Session) -> CountTaskRead:
+    def work(session: Session) -> tuple[CountTaskRead, str]:
         task = counts.get(session, number, actor)
-        return CountTaskRead.of(task, counts.sees_expected(actor, task))
+        return CountTaskRead.of(task, counts.sees_expected(actor, task)), _sku_of(session, find)
 
-    task = read(request, work)
+    task, find_sku = read(request, work)
     counting = task.status == CountTaskStatus.OPEN and actor.can(Permission.STOCK_MOVE)
     pending = [ln for ln in task.lines if ln.status == CountLineStatus.PENDING]
-    focus, missing = _focus(pending, find, form, errors or {})
+    focus, missing = _focus(pending, (find, find_sku), form, errors or {})
     context = {
         "task": task,
         "url": task_url(task.number),
@@ -318,16 +318,28 @@ def _show(
     return render(request, template, context, status)
 
 
-def _focus(pending: list[Any], find: str, form: str, errors: dict[str, str]) -> tuple[str, bool]:
+def _sku_of(session: Session, scanned: str) -> str:
+    """The SKU of a scanned barcode, so a product's barcode finds its line too."""
+    if not scanned:
+        return ""
+    try:
+        return catalog.find_product(session, barcode=scanned).sku
+    except NotFound:
+        return ""
+
+
+def _focus(
+    pending: list[Any], find: tuple[str, str], form: str, errors: dict[str, str]
+) -> tuple[str, bool]:
     """Which field has the focus: the field refused, the line found, or the next line."""
     if errors:
         name = next(iter(errors))
         return (f"{form}-{name}" if name != "form" else f"{form}-counted"), False
-    if find:
-        wanted = find.upper()
+    scanned, sku = find[0].upper(), find[1].upper()
+    if scanned:
         for line in pending:
-            code = line.location.split("/", 1)[-1].upper()
-            if wanted in (line.sku.upper(), line.location.upper(), code):
+            place = line.location.upper()
+            if scanned in (line.sku.upper(), place, place.split("/", 1)[-1]) or sku == line.sku:
                 return f"line-{line.line}-counted", False
         return "find", True
     return (f"line-{pending[0].line}-counted" if pending else "find"), False

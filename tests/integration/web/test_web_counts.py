@@ -15,7 +15,7 @@ from httpx import Response
 from factories import standard_world, stocked_with
 from stockroom.db.engine import Database
 from stockroom.domain.access import Role
-from stockroom.services import count_lines, counts, inventory
+from stockroom.services import count_lines, counts, inventory, reservations
 from support.web import PageFactory, form_token
 
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
@@ -349,3 +349,23 @@ def test_a_manager_cancels_a_task(world: Database, page_as: PageFactory) -> None
     assert "Count task cancelled" in manager.get(reply.headers["location"]).text
     with world.session(write=False) as session:
         assert count_lines.discrepancies(session, None, None, 10).items == []
+
+
+def test_an_approval_below_what_is_reserved_is_refused_in_words(
+    world: Database, page_as: PageFactory
+) -> None:
+    number = make_task(world)
+    with world.session(write=True) as session:
+        line = reservations.ReserveLine("WIDGET", "MAIN", Decimal(9), location="MAIN/A-02")
+        reservations.reserve(session, reservations.Reserve([line], "R-1"), None)
+        session.commit()
+    staff, manager = page_as(Role.STAFF), page_as(Role.MANAGER)
+    widget = line_of(world, number, "WIDGET")
+    count(staff, number, widget, "2")  # -8: held
+    refused = decide(manager, number, widget, "approve")
+    assert refused.status_code == 409
+    said = words(refused.text)
+    assert f"{number} line {widget}: Counted 2 is below the reserved 9;" in said
+    assert "release or reallocate the reservations first." in said
+    assert on_hand(world, "WIDGET", "MAIN/A-02") == 10
+    assert f"Approve {number} line {widget}" in said  # still waiting for a decision
