@@ -286,12 +286,7 @@ def _show(
     status: int = 200,
 ) -> HTMLResponse:
     """The task and its lines: the whole page, or for htmx the area it swaps."""
-
-    def work(session: Session) -> tuple[CountTaskRead, str]:
-        task = counts.get(session, number, actor)
-        return CountTaskRead.of(task, counts.sees_expected(actor, task)), _sku_of(session, find)
-
-    task, find_sku = read(request, work)
+    task, find_sku = read(request, lambda s: _task_read(s, number, actor, find))
     counting = task.status == CountTaskStatus.OPEN and actor.can(Permission.STOCK_MOVE)
     pending = [ln for ln in task.lines if ln.status == CountLineStatus.PENDING]
     focus, missing = _focus(pending, (find, find_sku), form, errors or {})
@@ -316,6 +311,13 @@ def _show(
     } | (extra or {})
     template = "counts/_task_area.html" if is_htmx(request) else "counts/task.html"
     return render(request, template, context, status)
+
+
+def _task_read(session: Session, number: str, actor: Actor, find: str) -> tuple[CountTaskRead, str]:
+    """The task as this user may see it (hidden figures None), and the SKU of a scanned
+    barcode."""
+    task = counts.get(session, number, actor)
+    return CountTaskRead.of(task, counts.sees_expected(actor, task)), _sku_of(session, find)
 
 
 def _sku_of(session: Session, scanned: str) -> str:

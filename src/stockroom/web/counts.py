@@ -72,13 +72,7 @@ def _list_page(
     status: int,
 ) -> HTMLResponse:
     errors: Errors = {}
-    chosen = None
-    if values["status"]:
-        try:
-            chosen = CountTaskStatus(values["status"].upper())
-        except ValueError:
-            errors["status"] = "Choose a status from the list."
-    filters = counts.CountTaskFilter(chosen, values["warehouse"] or None)
+    filters = counts.CountTaskFilter(_status(values, errors), values["warehouse"] or None)
 
     def work(session: Session) -> dict[str, Any]:
         found: dict[str, Any] = {"rows": [], "next_cursor": None}
@@ -106,6 +100,16 @@ def _list_page(
         "next_link": links(request, context["next_cursor"]).next,
     }
     return render(request, "counts/list.html", context, 422 if errors else status)
+
+
+def _status(values: dict[str, str], errors: Errors) -> CountTaskStatus | None:
+    if not values["status"]:
+        return None
+    try:
+        return CountTaskStatus(values["status"].upper())
+    except ValueError:
+        errors["status"] = "Choose a status from the list."
+        return None
 
 
 def _warehouses(session: Session, actor: Actor) -> list[str]:
