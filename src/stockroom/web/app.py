@@ -12,6 +12,8 @@ from stockroom.web import (
     admin_keys,
     admin_users,
     audit,
+    count_tasks,
+    counts,
     customers,
     dashboard,
     floor,
@@ -47,6 +49,8 @@ MODULES = (
     admin_users,
     admin_keys,
     audit,
+    counts,
+    count_tasks,
 )
 # Paths the API answers: their errors stay problem documents.
 API_PATHS = ("/api/", "/docs", "/healthz", "/readyz")
