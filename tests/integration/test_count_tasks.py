@@ -244,11 +244,19 @@ def test_an_approval_never_takes_on_hand_below_what_is_reserved(
     problem = assert_problem(refused, 409, "count_below_reserved")
     assert (Decimal(problem["counted"]), Decimal(problem["reserved"])) == (2, 9)
     assert manager.get(f"{TASKS}/{number}").json()["lines"][0]["status"] == "DISCREPANCY"
-    # Within the tolerance but below what is reserved: held for a manager, not posted.
+    # Within the tolerance (1) but below what is reserved (9.5): held, not posted.
+    body["lines"][0]["quantity"] = "0.5"
+    assert staff.post(f"{API}/reservations", json=body).status_code == 201
     again = new_task(staff, location="B-01")["number"]
-    held = count(staff, again, {"line": 1, "counted": "8.5"})
+    held = count(staff, again, {"line": 1, "counted": "9"})
     assert held.json()["results"][0]["status"] == "DISCREPANCY"
     assert on_hand(stocked, "MAIN/B-01", "COFFEE") == 10
+    # Why it is held names what is reserved: the manager reads it, the blind counter not.
+    [seen] = manager.get(f"{TASKS}/{again}").json()["lines"]
+    assert "reserved 9.5" in seen["held_reason"], seen
+    [blind] = staff.get(f"{TASKS}/{again}").json()["lines"]
+    assert blind["held_reason"] is None
+    assert "9.5" not in str(blind)
     assert_clean(stocked)
 
 
@@ -279,6 +287,10 @@ def test_counts_due_lists_what_was_not_counted_lately(
     count(staff, number, {"line": 1, "counted": 100})
     due = staff.get(f"{API}/counts/due", params={"warehouse": "MAIN"}).json()["items"]
     assert [(d["location"], d["last_counted_at"]) for d in due] == [("MAIN/A-02", None)]
+    assert due[0]["on_hand"] is None  # the counter counts blind
+    manager = client_as(Role.MANAGER)
+    [books] = manager.get(f"{API}/counts/due", params={"warehouse": "MAIN"}).json()["items"]
+    assert books["on_hand"] is not None
     everything = staff.get(f"{API}/counts/due", params={"days": 0}).json()["items"]
     assert {d["location"] for d in everything} == {"MAIN/A-01", "MAIN/A-02"}
     paged = staff.get(f"{API}/counts/due", params={"days": 0, "limit": 1, "sort": "-sku"})

@@ -199,4 +199,6 @@ def due(
     within = settings.count_due_days if days is None else days
     listed = (listing.sort, listing.cursor, listing.limit)
     page = counts.due(session, warehouse, within, listed, actor)
-    return page_out(request, page, [CountDueRead.of(b) for b in page.items])
+    return page_out(
+        request, page, [CountDueRead.of(b, counts.sees_books(actor)) for b in page.items]
+    )

@@ -135,7 +135,7 @@ def _count(
             _post(session, task, line, actor)
         except (CountBelowReserved, InsufficientStock) as refused:
             # Less than is promised to customers: that needs a manager anyway.
-            line.note = f"{line.note} [held: {refused.message}]".strip()
+            line.held_reason = refused.message
 
 
 def _counted(line: CountLine, value: Decimal) -> Decimal:

@@ -192,7 +192,7 @@ def due_list(
             errors["warehouse"] = sentence(exc.message)
         else:
             found = {
-                "rows": [CountDueRead.of(b) for b in page.items],
+                "rows": [CountDueRead.of(b, counts.sees_books(actor)) for b in page.items],
                 "next_cursor": page.next_cursor,
             }
         return found | {"warehouses": _warehouses(session, actor)}

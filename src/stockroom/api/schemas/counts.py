@@ -96,6 +96,9 @@ class CountLineRead(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     note: str
+    held_reason: str | None = Field(
+        description="Why a difference within tolerance waits for a manager (hidden)"
+    )
 
     @classmethod
     def of(cls, line: "CountLine", shown: bool) -> Self:
@@ -121,6 +124,7 @@ class CountLineRead(BaseModel):
             decided_by=line.decided_by,
             decided_at=line.decided_at,
             note=line.note,
+            held_reason=line.held_reason if shown else None,
         )
 
 
@@ -210,12 +214,14 @@ class CountDueRead(BaseModel):
     warehouse: str
     location: str
     location_id: uuid.UUID
-    on_hand: DecimalOut
+    on_hand: DecimalOut | None = Field(
+        description="Null unless the caller may approve counts: a counter counts blind"
+    )
     last_counted_at: datetime | None = Field(description="Null: never counted")
     due_since: datetime = Field(description="The last count, else when the balance began")
 
     @classmethod
-    def of(cls, balance: "StockBalance") -> Self:
+    def of(cls, balance: "StockBalance", shown: bool) -> Self:
         product, place = balance.product, balance.location
         return cls(
             product_id=product.public_id,
@@ -225,7 +231,7 @@ class CountDueRead(BaseModel):
             warehouse=place.warehouse.code,
             location=location_label(place),
             location_id=place.public_id,
-            on_hand=balance.on_hand,
+            on_hand=balance.on_hand if shown else None,
             last_counted_at=balance.last_counted_at,
             due_since=balance.last_counted_at or balance.created_at,
         )

@@ -74,6 +74,9 @@ class CountLine(Base):
     decided_by: Mapped[str | None] = mapped_column(String(120))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Why a difference within tolerance was held all the same (it names what is reserved,
+    # so it is hidden from a blind counter like the expected quantity).
+    held_reason: Mapped[str | None] = mapped_column(Text)
     movement_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("stock_movements.id"))
 
     task: Mapped[CountTask] = relationship(lazy="raise", back_populates="lines")

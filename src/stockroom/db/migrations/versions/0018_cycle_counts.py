@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(length=120), nullable=True),
         sa.Column("decided_at", UtcDateTime(), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("held_reason", sa.Text(), nullable=True),
         sa.Column("movement_id", BIG_ID, nullable=True),
         sa.ForeignKeyConstraint(
             ["task_id"], ["count_tasks.id"], name=op.f("fk_count_lines_task_id_count_tasks")
