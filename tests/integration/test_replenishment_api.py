@@ -143,7 +143,7 @@ def test_suggestions_match_the_hand_computed_history(history: Database, client: 
         "49",
         "156",
     )
-    assert main["current"] == {"reorder_point": "10", "reorder_quantity": "20", "version": 1}
+    assert main["current"] == {"reorder_point": "10", "reorder_quantity": "20", "version": 0}
     assert main["changes"] is True
 
     east = items[("WIDGET", "EAST")]
@@ -201,10 +201,10 @@ def test_a_scoped_reader_sees_only_their_warehouses(
     assert {i["warehouse"] for i in items} == {"MAIN"}
     assert reader.get(URL, params={"warehouse": "EAST"}).status_code == 404
     manager = client_as(Role.MANAGER, warehouses=("MAIN",))
-    east = [{"sku": "WIDGET", "warehouse": "EAST", "version": 1}]
+    east = [{"sku": "WIDGET", "warehouse": "EAST", "version": 0}]
     assert manager.post(f"{URL}/apply", json={"items": east}).status_code == 404
     # Unnamed, the product is found only where the manager may look: MAIN.
-    answer = manager.post(f"{URL}/apply", json={"items": [{"sku": "WIDGET", "version": 1}]})
+    answer = manager.post(f"{URL}/apply", json={"items": [{"sku": "WIDGET", "version": 0}]})
     assert answer.status_code == 200, answer.text
     assert answer.json()["items"][0]["warehouse"] == "MAIN"
 
@@ -213,7 +213,7 @@ def test_apply_writes_the_recommendation_and_refuses_a_stale_version(
     history: Database, client: TestClient, client_as: ClientFactory
 ) -> None:
     viewer = client_as(Role.VIEWER)
-    line = {"sku": "WIDGET", "warehouse": "MAIN", "version": 1}
+    line = {"sku": "WIDGET", "warehouse": "MAIN", "version": 0}  # MAIN has no own settings
     assert viewer.post(f"{URL}/apply", json={"items": [line]}).status_code == 403
 
     applied = client.post(f"{URL}/apply", json={"items": [line]})
@@ -244,11 +244,15 @@ def test_apply_writes_the_recommendation_and_refuses_a_stale_version(
     trail = client.get(f"{API}/audit", params=params).json()["items"]
     assert any(e["changes"].get("reorder_point") for e in trail), trail
 
+    # The same read applied twice: the second is stale (MAIN's settings now exist).
+    again = client.post(f"{URL}/apply", json={"items": [line]})
+    assert again.status_code == 409, again.text
     # Stale: COFFEE is fine but MAIN's WIDGET settings changed since version 1 was read,
     # so nothing at all is applied.
     body = {"reorder_point": "50", "reorder_quantity": "156", "version": 1}
     assert client.put(f"{API}/reorder-settings/WIDGET/MAIN", json=body).status_code == 200
-    stale = [{"sku": "COFFEE", "warehouse": "MAIN", "version": 1}, line]
+    line = {**line, "version": 1}
+    stale = [{"sku": "COFFEE", "warehouse": "MAIN", "version": 0}, line]
     refused = client.post(f"{URL}/apply", json={"items": stale})
     assert refused.status_code == 409, refused.text
     assert refused.json()["code"] == "version_conflict"

@@ -92,8 +92,10 @@ class Suggestion:
 
     @property
     def version(self) -> int:
-        """The version of the settings in force: the override's, else the product's."""
-        return self.product.version if self.setting is None else self.setting.version
+        """The version of the warehouse's own settings, 0 while it has none: applying
+        creates or changes exactly those, so a stale read is told apart from a fresh one
+        (the product's version could equal the new override's)."""
+        return 0 if self.setting is None else self.setting.version
 
     @property
     def reorder_point(self) -> Decimal:

@@ -2,9 +2,9 @@
 quantity with every number behind them, and an "apply" button.
 
 As the API's /replenishment: stock:read shows the suggestions of the user's warehouses,
-catalog:write (managers) applies one to the product's reorder settings. Applying names the
-product's version the page showed: if the product changed meanwhile, nothing is applied
-and the page says so.
+catalog:write (managers) applies one as that warehouse's own reorder settings. Applying
+names the version of those settings the page showed (0: none yet): if they changed
+meanwhile, nothing is applied and the page says so.
 """
 
 from typing import Annotated, Any
@@ -84,7 +84,7 @@ def _page(
 
 @router.post("/replenishment/apply")
 def apply_suggestion(request: Request, actor: CatalogEditor, form: Posted) -> Response:
-    """Apply one product x warehouse's suggestion, at the product version shown."""
+    """Apply one product x warehouse's suggestion, at the settings' version shown."""
     sku, warehouse, version = text(form, "sku"), text(form, "warehouse"), text(form, "version")
     back = {"warehouse": text(form, "filter_warehouse"), "changes": text(form, "changes")}
     if not sku or not warehouse or not version.isdigit():

@@ -18,7 +18,7 @@ from factories import standard_world, stocked_with
 from stockroom.db.engine import Database
 from stockroom.db.models import Location, Product
 from stockroom.domain.access import Role
-from stockroom.services import catalog, movements, purchase_orders, suppliers
+from stockroom.services import catalog, movements, purchase_orders, reorder_settings, suppliers
 from stockroom.services.purchase_orders import CreatePurchaseOrder, LineIn
 from support.web import PageFactory, form_token, post_form
 
@@ -506,7 +506,10 @@ def test_replenishment_shows_the_numbers_and_a_manager_applies(
     assert applied.status_code == 303
     assert applied.headers["location"] == "/replenishment?warehouse=MAIN&done=WIDGET"
     with world.session(write=False) as session:
-        assert catalog.get_product(session, "WIDGET").reorder_point == Decimal(0)
+        # The suggestion is MAIN's: it becomes MAIN's own setting, the product's stays.
+        applied_here = reorder_settings.get_setting(session, "WIDGET", "MAIN", None)
+        assert applied_here.reorder_point == Decimal(0)
+        assert catalog.get_product(session, "WIDGET").reorder_point == Decimal(10)
     stale = posted(manager, "/replenishment", "/replenishment/apply", data)
     assert stale.status_code == 409
     token = form_token(page)

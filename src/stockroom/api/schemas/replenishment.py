@@ -48,8 +48,8 @@ class CurrentRead(BaseModel):
     reorder_point: DecimalOut
     reorder_quantity: DecimalOut
     version: int = Field(
-        description="The version of the settings in force (the warehouse's override's, else "
-        "the product's): send it to apply"
+        description="The version of the warehouse's own reorder settings, 0 while it has "
+        "none (the product's apply): send it to apply"
     )
 
 
@@ -132,7 +132,7 @@ class ApplyLineIn(Input):
         description="Whose suggestion; may be left out if the product is "
         "stocked in one warehouse only",
     )
-    version: int = Field(ge=1, description="current.version of the suggestion")
+    version: int = Field(ge=0, description="current.version of the suggestion")
 
 
 class ApplyIn(Input):
