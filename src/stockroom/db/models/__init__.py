@@ -23,6 +23,7 @@ from stockroom.db.models.orders import (
     Shipment,
     ShipmentLine,
 )
+from stockroom.db.models.lots import Lot
 from stockroom.db.models.outbox import OutboxEvent
 from stockroom.db.models.procurement import (
     PurchaseOrder,
@@ -47,6 +48,7 @@ __all__ = [
     "CustomerAddress",
     "IdempotencyRecord",
     "Location",
+    "Lot",
     "OutboxEvent",
     "Product",
     "PurchaseOrder",

@@ -92,6 +92,8 @@ class ReservationAllocation(Base):
     open: Mapped[Decimal] = mapped_column(Quantity)
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The lot the allocation holds (lot-tracked products; NULL otherwise).
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
 
     reservation: Mapped[Reservation] = relationship(lazy="raise", back_populates="allocations")
     location: Mapped[Location] = relationship(lazy="raise")
