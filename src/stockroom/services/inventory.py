@@ -16,6 +16,7 @@ from stockroom.db.types import utcnow
 from stockroom.domain.access import Actor
 from stockroom.domain.availability import Breakdown, bucket_of, is_sellable
 from stockroom.domain.errors import NotFound
+from stockroom.domain.lots import is_expired, today
 from stockroom.domain.reorder import needs_reorder
 from stockroom.services import references
 from stockroom.services.catalog import get_category
@@ -114,6 +115,7 @@ def _view(balance: StockBalance, overdue: Decimal) -> BalanceView:
     reserved = balance.reserved - overdue
     place = balance.location
     sellable = is_sellable(place.type, place.is_active, balance.warehouse.is_active)
+    sellable = sellable and not is_expired(balance.expires_on, today())
     return BalanceView(balance, reserved, balance.on_hand - reserved if sellable else ZERO)
 
 
@@ -158,9 +160,12 @@ def availability(
     overdue = reservation_queries.overdue_by_place_kind(session, product.id, utcnow())
     figures: dict[int, Breakdown] = {}
     places: dict[int, Warehouse] = {}
-    for site, kind, active, on_hand, reserved in rows:
-        held = reserved - overdue.get((site.id, kind, active), ZERO)
-        part = Breakdown.of(on_hand, held, bucket_of(kind, active, site.is_active))
+    for site, kind, active, lapsed, on_hand, reserved in rows:
+        # Overdue reservations free their stock once, in whichever row of the kind it is.
+        lapsed_hold = min(reserved, overdue.get((site.id, kind, active), ZERO))
+        overdue[(site.id, kind, active)] = overdue.get((site.id, kind, active), ZERO) - lapsed_hold
+        held = reserved - lapsed_hold
+        part = Breakdown.of(on_hand, held, bucket_of(kind, active, site.is_active, lapsed))
         figures[site.id] = figures.get(site.id, Breakdown()) + part
         places[site.id] = site
     return Availability(product, [WarehouseAvailability(places[i], figures[i]) for i in places])

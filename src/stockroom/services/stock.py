@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from stockroom.db.models import Location, Product, StockMovement
+from stockroom.db.models import Location, Lot, Product, StockMovement
 from stockroom.domain.access import Actor, require_warehouse
 from stockroom.domain.errors import DomainError, InvalidQuantity, RuleViolation
+from stockroom.domain.lots import InboundLot
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.operations import (
     Adjust,
@@ -26,7 +27,7 @@ from stockroom.domain.operations import (
     Transfer,
 )
 from stockroom.domain.quantities import check_quantity
-from stockroom.services import ledger, orders, putaway, references
+from stockroom.services import ledger, lots, orders, putaway, references
 from stockroom.services.ledger import LedgerEntry
 
 
@@ -116,13 +117,24 @@ def _receive(look: _Lookups, op: Receive) -> list[StockMovement]:
     override = _admit(look, product, location, qty, op.override_capacity)
     cost = product.unit_cost if op.unit_cost is None else op.unit_cost
     note = putaway.with_override(op.note, override)
+    lot = lots.inbound_lot(
+        look.session, product, InboundLot(op.lot, op.expiry_date, op.accept_expired)
+    )
     entry = _entry(
-        MovementType.RECEIVE, product, location, qty, op.reference, unit_cost=cost, note=note
+        MovementType.RECEIVE,
+        product,
+        location,
+        qty,
+        op.reference,
+        unit_cost=cost,
+        note=note,
+        lot=lot,
     )
     # Orders waiting for this product here are served from it in the same transaction;
-    # their balances are locked before the receipt's, in the one fixed order.
+    # their balances are locked before the receipt's, in the one fixed order. (Lot
+    # balances are locked by the reservation that allocates them.)
     waiting = orders.backorder_places(look.session, product, location)
-    ledger.lock_balances(look.session, waiting)
+    ledger.lock_balances(look.session, waiting if lot is None else [])
     posted = [ledger.post(look.session, entry, actor=look.label)]
     if waiting:
         orders.allocate_backorders(look.session, product, location.warehouse_id, look.actor)
@@ -132,8 +144,17 @@ def _receive(look: _Lookups, op: Receive) -> list[StockMovement]:
 def _ship(look: _Lookups, op: Ship) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     qty = _quantity(product, op.quantity)
-    entry = _entry(MovementType.SHIP, product, location, -qty, op.reference, note=op.note)
-    return [ledger.post(look.session, entry, actor=look.label)]
+    taken = lots.outbound_lots(look.session, product, location, qty, op.lot, to_customer=True)
+    return [
+        ledger.post(
+            look.session,
+            _entry(
+                MovementType.SHIP, product, location, -part, op.reference, note=op.note, lot=lot
+            ),
+            actor=look.label,
+        )
+        for lot, part in taken
+    ]
 
 
 def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
@@ -151,9 +172,16 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
     reference = op.reference
     if reference.type is None:
         reference = Reference(ReferenceType.TRANSFER.value, reference.id)
+    # A lot keeps its number where it goes: each lot taken (FEFO without one named) moves
+    # as a pair of legs.
+    taken = lots.outbound_lots(look.session, product, source, qty, op.lot, to_customer=False)
     legs = [
-        (MovementType.TRANSFER_OUT, source, -qty),
-        (MovementType.TRANSFER_IN, target, qty),
+        leg
+        for lot, part in taken
+        for leg in [
+            (MovementType.TRANSFER_OUT, source, -part, lot),
+            (MovementType.TRANSFER_IN, target, part, lot),
+        ]
     ]
     # Touch the two balances in a fixed order (by location id) so that transfers running
     # in opposite directions between the same two locations cannot deadlock.
@@ -162,10 +190,19 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
     posted = [
         ledger.post(
             look.session,
-            _entry(kind, product, where, amount, reference, note=notes[kind], correlation_id=link),
+            _entry(
+                kind,
+                product,
+                where,
+                amount,
+                reference,
+                note=notes[kind],
+                correlation_id=link,
+                lot=lot,
+            ),
             actor=look.label,
         )
-        for kind, where, amount in legs
+        for kind, where, amount, lot in legs
     ]
     return sorted(posted, key=lambda m: m.type != MovementType.TRANSFER_OUT.value)
 
@@ -177,18 +214,32 @@ def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
     if delta > 0:
         _check_inbound(product, location)
         override = _admit(look, product, location, delta, op.override_capacity)
+        given = InboundLot(op.lot, op.expiry_date, op.accept_expired)
+        parts = [(lots.inbound_lot(look.session, product, given), delta)]
     else:
         putaway.require_override_right(op.override_capacity, look.actor)
-    entry = _entry(
-        MovementType.ADJUST,
-        product,
-        location,
-        delta,
-        op.reference,
-        reason_code=op.reason_code.value,
-        note=putaway.with_override(op.note, override),
-    )
-    return [ledger.post(look.session, entry, actor=look.label)]
+        # A write-off (e.g. reason EXPIRED) names the lot; without one, FEFO chooses.
+        taken = lots.outbound_lots(
+            look.session, product, location, -delta, op.lot, to_customer=False
+        )
+        parts = [(lot, -part) for lot, part in taken]
+    return [
+        ledger.post(
+            look.session,
+            _entry(
+                MovementType.ADJUST,
+                product,
+                location,
+                part,
+                op.reference,
+                reason_code=op.reason_code.value,
+                note=putaway.with_override(op.note, override),
+                lot=lot,
+            ),
+            actor=look.label,
+        )
+        for lot, part in parts
+    ]
 
 
 def _count(look: _Lookups, op: Count) -> list[StockMovement]:
@@ -200,13 +251,17 @@ def _count(look: _Lookups, op: Count) -> list[StockMovement]:
     reference = op.reference
     if reference.type is None:
         reference = Reference(ReferenceType.COUNT.value, reference.id)
-    override = _admit_count(look, product, location, op)
+    # A count records what is there, an expired lot included.
+    lot = lots.inbound_lot(look.session, product, InboundLot(op.lot, op.expiry_date, True))
+    override = _admit_count(look, product, location, op, lot)
     note = putaway.with_override(op.note, override)
-    entry = _entry(MovementType.COUNT, product, location, Decimal(0), reference, note=note)
+    entry = _entry(MovementType.COUNT, product, location, Decimal(0), reference, note=note, lot=lot)
     return [ledger.post_count(look.session, entry, op.counted, actor=look.label)]
 
 
-def _admit_count(look: _Lookups, product: Product, location: Location, op: Count) -> str | None:
+def _admit_count(
+    look: _Lookups, product: Product, location: Location, op: Count, lot: Lot | None
+) -> str | None:
     """A count above what is on hand moves the difference in: it must fit like a receipt.
 
     The location is locked before on-hand is read, so no inbound move lands in between.
@@ -216,7 +271,8 @@ def _admit_count(look: _Lookups, product: Product, location: Location, op: Count
     rise = Decimal(0)
     if putaway.capacity_applies(product, location):
         putaway.lock_limited(look.session, [(product, location)], look.locked)
-        rise = op.counted - ledger.on_hand_at(look.session, product.id, location.id)
+        on_hand = ledger.on_hand_at(look.session, product.id, location.id, ledger.lot_id(lot))
+        rise = op.counted - on_hand
     if rise <= 0:  # nothing moves in: even an over-full location may be counted down
         putaway.require_override_right(op.override_capacity, look.actor)
         return None
@@ -250,6 +306,8 @@ def _places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Lo
         refs = [op.from_location, op.to_location] if isinstance(op, Transfer) else [op.location]
         try:
             product = look.product(op.sku)
+            if lots.tracked(product):
+                continue  # lot balances are locked when the line picks its lots
             places += [(product, look.location(ref)) for ref in refs]
         except DomainError:
             continue

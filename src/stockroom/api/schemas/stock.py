@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from fastapi import Request
@@ -270,6 +271,9 @@ class Quantities(BaseModel):
     on_hold: DecimalOut = Field(
         description="Free stock at deactivated locations or in closed warehouses"
     )
+    expired: DecimalOut = Field(
+        default=Decimal(0), description="Free stock of lots past their expiry date"
+    )
 
     @classmethod
     def of(cls, figures: Breakdown) -> Self:
@@ -281,6 +285,7 @@ class Quantities(BaseModel):
             staged=figures.staged,
             quarantined=figures.quarantined,
             on_hold=figures.on_hold,
+            expired=figures.expired,
         )
 
 

@@ -13,6 +13,7 @@ from stockroom.db.models.auth import (
 from stockroom.db.models.base import Base
 from stockroom.db.models.catalog import Category, Product, Unit
 from stockroom.db.models.idempotency import IdempotencyRecord
+from stockroom.db.models.lots import Lot
 from stockroom.db.models.orders import (
     Customer,
     CustomerAddress,
@@ -23,7 +24,6 @@ from stockroom.db.models.orders import (
     Shipment,
     ShipmentLine,
 )
-from stockroom.db.models.lots import Lot
 from stockroom.db.models.outbox import OutboxEvent
 from stockroom.db.models.procurement import (
     PurchaseOrder,

@@ -27,7 +27,6 @@ from stockroom.db.models.catalog import Product
 from stockroom.db.models.warehouses import Location, Warehouse
 from stockroom.db.types import BigId, Money, Quantity, UtcDateTime, utcnow
 
-
 NO_LOT = text("lot_id IS NULL")
 SOME_LOT = text("lot_id IS NOT NULL")
 

@@ -1,10 +1,10 @@
 """Balance queries: inventory lists, availability per warehouse, ledger sums."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from stockroom.db.aggregates import quantity_sum
@@ -20,6 +20,7 @@ from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import Quantity
 from stockroom.domain.access import Actor
 from stockroom.domain.availability import SELLABLE_TYPES
+from stockroom.domain.lots import today
 
 
 def balances_query() -> Select[StockBalance]:
@@ -54,9 +55,24 @@ def sellable() -> ColumnElement[bool]:
     )
 
 
+def unexpired(on: date | None = None) -> ColumnElement[bool]:
+    """The balance is not of an expired lot (``domain.lots.is_expired`` in SQL)."""
+    day = today() if on is None else on
+    return or_(StockBalance.expires_on.is_(None), StockBalance.expires_on >= day)
+
+
+def expired(on: date | None = None) -> ColumnElement[bool]:
+    day = today() if on is None else on
+    return and_(StockBalance.expires_on.is_not(None), StockBalance.expires_on < day)
+
+
 def promisable() -> ColumnElement[Decimal]:
-    """What a balance can promise: its available stock at a sellable place, else nothing."""
-    return case((sellable(), StockBalance.available), else_=literal(Decimal(0), Quantity))
+    """What a balance can promise: its available stock at a sellable place unless its lot
+    has expired, else nothing."""
+    return case(
+        (and_(sellable(), unexpired()), StockBalance.available),
+        else_=literal(Decimal(0), Quantity),
+    )
 
 
 def product_warehouse_available() -> Any:
@@ -80,25 +96,30 @@ PlaceKind = tuple[int, str, bool]
 
 def availability_by_place_kind(
     session: Session, product_id: int, warehouse_id: int | None
-) -> list[tuple[Warehouse, str, bool, Decimal, Decimal]]:
-    """(warehouse, location type, location active, on_hand, reserved) of the product."""
+) -> list[tuple[Warehouse, str, bool, bool, Decimal, Decimal]]:
+    """(warehouse, location type, location active, lot expired, on_hand, reserved)."""
+    lapsed = case((expired(), True), else_=False)
     stmt = (
         select(
             Warehouse,
             Location.type,
             Location.is_active,
+            lapsed,
             quantity_sum(StockBalance.on_hand),
             quantity_sum(StockBalance.reserved),
         )
         .join(StockBalance, StockBalance.warehouse_id == Warehouse.id)
         .join(Location, Location.id == StockBalance.location_id)
         .where(StockBalance.product_id == product_id)
-        .group_by(Warehouse.id, Location.type, Location.is_active)
+        .group_by(Warehouse.id, Location.type, Location.is_active, lapsed)
         .order_by(Warehouse.code)
     )
     if warehouse_id is not None:
         stmt = stmt.where(Warehouse.id == warehouse_id)
-    return [(w, kind, active, oh, rs) for w, kind, active, oh, rs in session.execute(stmt)]
+    return [
+        (w, kind, active, bool(gone), oh, rs)
+        for w, kind, active, gone, oh, rs in session.execute(stmt)
+    ]
 
 
 def ledger_mismatches(session: Session) -> list[tuple[str, int, int, Decimal, Decimal]]:

@@ -197,12 +197,12 @@ def _rebuild_balances_on_sqlite(*, lots: bool) -> None:
         )
     else:
         constraints.append(
-            sa.UniqueConstraint(
-                "product_id", "location_id", name="uq_stock_balances_product_id"
-            )
+            sa.UniqueConstraint("product_id", "location_id", name="uq_stock_balances_product_id")
         )
     op.create_table("_stock_balances_new", *columns, *constraints)
-    op.execute(f"INSERT INTO _stock_balances_new ({_KEPT}) SELECT {_KEPT} FROM stock_balances")
+    op.execute(
+        "INSERT INTO _stock_balances_new (" + _KEPT + ") SELECT " + _KEPT + " FROM stock_balances"
+    )
     op.drop_index("ix_stock_balances_location", table_name="stock_balances")
     op.drop_index("ix_stock_balances_warehouse_product", table_name="stock_balances")
     op.drop_table("stock_balances")
