@@ -277,7 +277,7 @@ def _record(
         note=entry.note,
         actor=actor,
         correlation_id=entry.correlation_id,
-        lot_id=lot_id(entry.lot),
+        lot=entry.lot,
         created_at=now,
     )
     session.add(movement)

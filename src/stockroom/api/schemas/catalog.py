@@ -31,6 +31,11 @@ UnitCode = Annotated[
 ]
 Dimension = Annotated[Decimal, Field(ge=0, le=Decimal("999999999"), decimal_places=3), PlainDecimal]
 LeadTime = Annotated[int, Field(ge=0, le=3650)]
+ShelfLife = Annotated[
+    int, Field(ge=1, le=36500, description="Days a new lot keeps (its default expiry)")
+]
+LOT_TRACKED = "Every inbound move names a lot; outbound moves take lots FEFO"
+EXPIRY_TRACKED = "Lots carry an expiry date (implies lot_tracked)"
 
 
 class _ProductFields(Input):
@@ -58,6 +63,9 @@ class ProductCreate(_ProductFields):
     reorder_quantity: NonNegativeQuantity = Decimal(0)
     lead_time_days: LeadTime = 0
     overstock_level: NonNegativeQuantity | None = None
+    lot_tracked: bool = Field(default=False, description=LOT_TRACKED)
+    expiry_tracked: bool = Field(default=False, description=EXPIRY_TRACKED)
+    shelf_life_days: ShelfLife | None = None
 
 
 class ProductReplace(ProductCreate):
@@ -84,6 +92,9 @@ class ProductPatch(_ProductFields):
     reorder_quantity: NonNegativeQuantity | None = None
     lead_time_days: LeadTime | None = None
     overstock_level: NonNegativeQuantity | None = None
+    lot_tracked: bool | None = Field(default=None, description=LOT_TRACKED)
+    expiry_tracked: bool | None = Field(default=None, description=EXPIRY_TRACKED)
+    shelf_life_days: ShelfLife | None = None
     is_active: bool | None = None
     version: int | None = Field(default=None, ge=1, description="Or send If-Match")
 
@@ -97,6 +108,7 @@ NULLABLE_PRODUCT_FIELDS = {
     "width_mm",
     "height_mm",
     "overstock_level",
+    "shelf_life_days",
 }
 
 
@@ -123,6 +135,9 @@ class ProductRead(BaseModel):
     reorder_quantity: DecimalOut
     lead_time_days: int
     overstock_level: DecimalOut | None
+    lot_tracked: bool
+    expiry_tracked: bool
+    shelf_life_days: int | None
     is_active: bool
     version: int
     created_at: datetime
@@ -153,6 +168,9 @@ class ProductRead(BaseModel):
             reorder_quantity=p.reorder_quantity,
             lead_time_days=p.lead_time_days,
             overstock_level=p.overstock_level,
+            lot_tracked=p.lot_tracked,
+            expiry_tracked=p.expiry_tracked,
+            shelf_life_days=p.shelf_life_days,
             is_active=p.is_active,
             version=p.version,
             created_at=p.created_at,

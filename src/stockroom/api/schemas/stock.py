@@ -1,7 +1,7 @@
 """Stock operations, movements, balances and availability as the API shows and accepts them."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
@@ -39,6 +39,38 @@ LocationRef = Annotated[
 ]
 
 
+LotNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Field(description="The lot (lot-tracked products only)"),
+]
+
+
+class _LotIn(BaseModel):
+    """The lot stock arrives in: required for lot-tracked products."""
+
+    lot: LotNumber | None = Field(
+        default=None, description="Required for lot-tracked products (422 lot_required)"
+    )
+    expiry_date: date | None = Field(
+        default=None,
+        description="The new lot's expiry (expiry-tracked products; defaults to today plus "
+        "the product's shelf life). A past date is refused (422 lot_expired) unless "
+        "accept_expired; the same lot with another date is refused (409 lot_expiry_conflict)",
+    )
+    accept_expired: bool = Field(
+        default=False, description="Let a lot past its expiry land (as expired, not available)"
+    )
+
+
+class _LotOut(BaseModel):
+    lot: LotNumber | None = Field(
+        default=None,
+        description="Take this lot (lot-tracked products); without one, FEFO: the earliest "
+        "expiry first, expired lots never",
+    )
+
+
 class _Operation(Input):
     reference_type: ReferenceType | None = Field(default=None, description="Document type")
     reference_id: ReferenceId | None = Field(default=None, description="Document number")
@@ -59,7 +91,7 @@ class _Inbound(_Operation):
     )
 
 
-class ReceiveIn(_Inbound):
+class ReceiveIn(_LotIn, _Inbound):
     op: Literal["receive"] = "receive"
     sku: Sku
     location: LocationRef
@@ -75,20 +107,25 @@ class ReceiveIn(_Inbound):
             self.reference(),
             self.note,
             self.override_capacity,
+            lot=self.lot,
+            expiry_date=self.expiry_date,
+            accept_expired=self.accept_expired,
         )
 
 
-class ShipIn(_Operation):
+class ShipIn(_LotOut, _Operation):
     op: Literal["ship"] = "ship"
     sku: Sku
     location: LocationRef
     quantity: PositiveQuantity
 
     def command(self) -> ops.Ship:
-        return ops.Ship(self.sku, self.location, self.quantity, self.reference(), self.note)
+        return ops.Ship(
+            self.sku, self.location, self.quantity, self.reference(), self.note, lot=self.lot
+        )
 
 
-class TransferIn(_Inbound):
+class TransferIn(_LotOut, _Inbound):
     op: Literal["transfer"] = "transfer"
     sku: Sku
     from_location: LocationRef
@@ -104,10 +141,11 @@ class TransferIn(_Inbound):
             self.reference(),
             self.note,
             self.override_capacity,
+            lot=self.lot,
         )
 
 
-class AdjustIn(_Inbound):
+class AdjustIn(_LotIn, _Inbound):
     op: Literal["adjust"] = "adjust"
     sku: Sku
     location: LocationRef
@@ -129,10 +167,13 @@ class AdjustIn(_Inbound):
             self.reference(),
             self.note,
             self.override_capacity,
+            lot=self.lot,
+            expiry_date=self.expiry_date,
+            accept_expired=self.accept_expired,
         )
 
 
-class CountIn(_Inbound):
+class CountIn(_LotIn, _Inbound):
     op: Literal["count"] = "count"
     sku: Sku
     location: LocationRef
@@ -146,6 +187,8 @@ class CountIn(_Inbound):
             self.reference(),
             self.note,
             self.override_capacity,
+            lot=self.lot,
+            expiry_date=self.expiry_date,
         )
 
 
@@ -177,10 +220,13 @@ class MovementRead(BaseModel):
     note: str | None
     actor: str | None
     correlation_id: uuid.UUID | None
+    lot_id: uuid.UUID | None = Field(default=None, description="The lot moved, if any")
+    lot: str | None = Field(default=None, description="Its number")
     created_at: datetime
 
     @classmethod
     def of(cls, m: "StockMovement") -> Self:
+        lot = m.lot
         return cls(
             id=m.public_id,
             type=MovementType(m.type),
@@ -200,6 +246,8 @@ class MovementRead(BaseModel):
             note=m.note,
             actor=m.actor,
             correlation_id=m.correlation_id,
+            lot_id=None if lot is None else lot.public_id,
+            lot=None if lot is None else lot.number,
             created_at=m.created_at,
         )
 

@@ -24,6 +24,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from stockroom.db.models.base import Base, PublicId
 from stockroom.db.models.catalog import Product
+from stockroom.db.models.lots import Lot
 from stockroom.db.models.warehouses import Location, Warehouse
 from stockroom.db.types import BigId, Money, Quantity, UtcDateTime, utcnow
 
@@ -170,5 +171,8 @@ class StockMovement(PublicId, Base):
     product: Mapped[Product] = relationship(lazy="raise")
     location: Mapped[Location] = relationship(lazy="raise")
     warehouse: Mapped[Warehouse] = relationship(lazy="raise")
+    # Loaded on access: no statement when lot_id is NULL (untracked stock) or the lot is
+    # already in the session (every row the ledger just wrote); the lot trace eager-loads.
+    lot: Mapped["Lot | None"] = relationship(lazy="select")
 
     __mapper_args__ = {"eager_defaults": True}

@@ -122,14 +122,28 @@ def availability_by_place_kind(
     ]
 
 
-def ledger_mismatches(session: Session) -> list[tuple[str, int, int, Decimal, Decimal]]:
-    """(what, product_id, location_id, balance value, total) wherever they differ.
+def _lot(column: Any) -> Any:
+    """A lot id as a key that also matches for untracked stock (NULL = NULL is not true)."""
+    return func.coalesce(column, 0)
+
+
+def ledger_mismatches(session: Session) -> list[tuple[str, int, int, int, Decimal, Decimal]]:
+    """(what, product_id, location_id, lot id or 0, balance value, total) wherever they
+    differ, per product x location x lot.
 
     ``on_hand`` must be the sum of the ledger's quantities, ``reserved`` the sum of its
     reserved changes and also of what the active reservation allocations still hold.
     """
-    movements = (StockMovement.product_id, StockMovement.location_id)
-    allocations = (ReservationAllocation.product_id, ReservationAllocation.location_id)
+    movements = (
+        StockMovement.product_id,
+        StockMovement.location_id,
+        _lot(StockMovement.lot_id),
+    )
+    allocations = (
+        ReservationAllocation.product_id,
+        ReservationAllocation.location_id,
+        _lot(ReservationAllocation.lot_id),
+    )
     active = ReservationAllocation.status == "ACTIVE"
     checks = [
         ("on_hand", StockBalance.on_hand, _sums(movements, StockMovement.quantity)),
@@ -140,17 +154,18 @@ def ledger_mismatches(session: Session) -> list[tuple[str, int, int, Decimal, De
             _sums(allocations, ReservationAllocation.open, active),
         ),
     ]
-    found: list[tuple[str, int, int, Decimal, Decimal]] = []
+    found: list[tuple[str, int, int, int, Decimal, Decimal]] = []
     for what, column, sums in checks:
         found += [(what, *row) for row in _differences(session, column, sums)]
     return found
 
 
-def _sums(keys: tuple[Any, Any], value: Any, *where: Any) -> Any:
+def _sums(keys: tuple[Any, Any, Any], value: Any, *where: Any) -> Any:
     return (
         select(
             keys[0].label("product_id"),
             keys[1].label("location_id"),
+            keys[2].label("lot_id"),
             quantity_sum(value).label("total"),
         )
         .where(*where)
@@ -161,29 +176,34 @@ def _sums(keys: tuple[Any, Any], value: Any, *where: Any) -> Any:
 
 def _differences(
     session: Session, column: Any, sums: Any
-) -> list[tuple[int, int, Decimal, Decimal]]:
+) -> list[tuple[int, int, int, Decimal, Decimal]]:
     """Both directions: balances whose total differs, and totals with no balance at all."""
     total = func.coalesce(sums.c.total, 0)
+    lot = _lot(StockBalance.lot_id)
     from_balances = (
-        select(StockBalance.product_id, StockBalance.location_id, column, total)
+        select(StockBalance.product_id, StockBalance.location_id, lot, column, total)
         .outerjoin(
             sums,
             (sums.c.product_id == StockBalance.product_id)
-            & (sums.c.location_id == StockBalance.location_id),
+            & (sums.c.location_id == StockBalance.location_id)
+            & (sums.c.lot_id == lot),
         )
         .where(column != total)
     )
-    orphans = select(sums.c.product_id, sums.c.location_id, sums.c.total).where(
+    orphans = select(sums.c.product_id, sums.c.location_id, sums.c.lot_id, sums.c.total).where(
         sums.c.total != 0,
         ~select(StockBalance.id)
         .where(
             StockBalance.product_id == sums.c.product_id,
             StockBalance.location_id == sums.c.location_id,
+            lot == sums.c.lot_id,
         )
         .exists(),
     )
-    found = [(p, loc, Decimal(v), Decimal(t)) for p, loc, v, t in session.execute(from_balances)]
-    found += [(p, loc, Decimal(0), Decimal(t)) for p, loc, t in session.execute(orphans)]
+    found = [
+        (p, loc, lt, Decimal(v), Decimal(t)) for p, loc, lt, v, t in session.execute(from_balances)
+    ]
+    found += [(p, loc, lt, Decimal(0), Decimal(t)) for p, loc, lt, t in session.execute(orphans)]
     return found
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
+from stockroom.db.aggregates import quantity_sum
 from stockroom.db.models import Location, Lot, StockBalance, Warehouse
 from stockroom.db.types import utcnow
 
@@ -87,3 +88,14 @@ def balances_of(
     if warehouse_scope is not None:
         stmt = stmt.where(StockBalance.warehouse_id.in_(sorted(warehouse_scope)))
     return list(session.scalars(stmt))
+
+
+def on_hand_by_lotting(session: Session, product_id: int, *, lotted: bool) -> Decimal:
+    """The product's on-hand in lot balances (``lotted``) or in balances without a lot."""
+    side = StockBalance.lot_id.is_not(None) if lotted else StockBalance.lot_id.is_(None)
+    total = session.scalar(
+        select(quantity_sum(StockBalance.on_hand)).where(
+            StockBalance.product_id == product_id, side
+        )
+    )
+    return Decimal(0) if total is None else Decimal(total)

@@ -146,9 +146,11 @@ def downgrade() -> None:
 
 
 # The columns both shapes of stock_balances share, in the order of migration 0001.
-_KEPT = (
-    "id, product_id, location_id, warehouse_id, on_hand, reserved, version, "
-    "last_moved_at, last_counted_at, created_at"
+_COPY = (
+    "INSERT INTO _stock_balances_new (id, product_id, location_id, warehouse_id, on_hand, "
+    "reserved, version, last_moved_at, last_counted_at, created_at) "
+    "SELECT id, product_id, location_id, warehouse_id, on_hand, reserved, version, "
+    "last_moved_at, last_counted_at, created_at FROM stock_balances"
 )
 
 
@@ -200,9 +202,7 @@ def _rebuild_balances_on_sqlite(*, lots: bool) -> None:
             sa.UniqueConstraint("product_id", "location_id", name="uq_stock_balances_product_id")
         )
     op.create_table("_stock_balances_new", *columns, *constraints)
-    op.execute(
-        "INSERT INTO _stock_balances_new (" + _KEPT + ") SELECT " + _KEPT + " FROM stock_balances"
-    )
+    op.execute(_COPY)
     op.drop_index("ix_stock_balances_location", table_name="stock_balances")
     op.drop_index("ix_stock_balances_warehouse_product", table_name="stock_balances")
     op.drop_table("stock_balances")
