@@ -62,9 +62,8 @@ def _balance_mismatches(session: Session) -> list[Mismatch]:
         )
     }
     lot_ids = {f[3] for f in found if f[3]}
-    lots: dict[int, str] = dict(
-        session.execute(select(Lot.id, Lot.number).where(Lot.id.in_(lot_ids))).tuples().all()
-    )
+    rows = session.execute(select(Lot.id, Lot.number).where(Lot.id.in_(lot_ids)))
+    lots: dict[int, str] = {lot_id: number for lot_id, number in rows}  # noqa: C416
     return [
         Mismatch(
             names[product_id],
