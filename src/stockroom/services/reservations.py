@@ -236,7 +236,7 @@ def _book(
             open=taken,
             status=ReservationStatus.ACTIVE,
             expires_at=command.expires_at,
-            lot_id=ledger.lot_id(lot),
+            lot=lot,
         )
         session.add(allocation)
         allocations.append(allocation)

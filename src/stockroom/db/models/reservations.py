@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stockroom.db.models.base import Base, PublicId, Timestamps
 from stockroom.db.models.catalog import Product
+from stockroom.db.models.lots import Lot
 from stockroom.db.models.warehouses import Location, Warehouse
 from stockroom.db.types import BigId, Quantity, UtcDateTime
 
@@ -97,3 +98,5 @@ class ReservationAllocation(Base):
 
     reservation: Mapped[Reservation] = relationship(lazy="raise", back_populates="allocations")
     location: Mapped[Location] = relationship(lazy="raise")
+    # No statement when lot_id is NULL or the lot is in the session already.
+    lot: Mapped[Lot | None] = relationship(lazy="select")
