@@ -96,7 +96,8 @@ def test_the_same_lot_with_another_expiry_is_refused_naming_both(
         receive(client, "MILK", lot="M-1", expiry_date=day(12)), 409, "lot_expiry_conflict"
     )
     assert (problem["expires_on"], problem["given"]) == (day(10), day(12))
-    assert day(10) in problem["detail"] and day(12) in problem["detail"]
+    assert day(10) in problem["detail"]
+    assert day(12) in problem["detail"]
     # Without a date, or with the same one, more of the lot arrives.
     assert receive(client, "MILK", lot="M-1").status_code == 201
     assert receive(client, "MILK", lot="M-1", expiry_date=day(10)).status_code == 201
