@@ -184,3 +184,17 @@ def test_a_lot_is_found_only_by_the_products_sku_or_its_id(client: TestClient, m
     assert_problem(client.get(f"{API}/lots", params={"sku": "NOPE"}), 404)
     assert_problem(client.get(f"{API}/lots/00000000-0000-0000-0000-000000000000"), 404)
     assert date.fromisoformat(lots_by_number(client)["LATE"]["expires_on"]) == today() + 30 * DAY
+
+
+def test_inventory_shows_each_lot_balance_with_its_expiry(client: TestClient, milk: None) -> None:
+    listed = client.get(f"{API}/inventory", params={"sku": "MILK", "location": "MAIN/A-01"})
+    rows = {b["lot"]: b for b in listed.json()["items"]}
+    assert set(rows) == {"LATE", "MID", "OLD"}
+    assert (rows["OLD"]["expired"], rows["OLD"]["available"]) == (True, "0")
+    assert (rows["MID"]["expires_on"], rows["MID"]["available"]) == (day(10), "5")
+    product_id, location_id = rows["MID"]["product_id"], rows["MID"]["location_id"]
+    one = f"{API}/inventory/{product_id}/{location_id}"
+    assert_problem(client.get(one), 422, "rule_violation")  # which lot?
+    found = client.get(one, params={"lot": "MID"})
+    assert found.status_code == 200, found.text
+    assert (found.json()["lot"], found.json()["on_hand"]) == ("MID", "5")

@@ -15,10 +15,10 @@ from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import utcnow
 from stockroom.domain.access import Actor
 from stockroom.domain.availability import Breakdown, bucket_of, is_sellable
-from stockroom.domain.errors import NotFound
+from stockroom.domain.errors import NotFound, RuleViolation
 from stockroom.domain.lots import is_expired, today
 from stockroom.domain.reorder import needs_reorder
-from stockroom.services import references
+from stockroom.services import lots, references
 from stockroom.services.catalog import get_category
 from stockroom.services.warehouses import get_warehouse
 
@@ -83,12 +83,24 @@ def list_balances(
 
 
 def get_balance(
-    session: Session, product_id: uuid.UUID, location_id: uuid.UUID, actor: Actor | None = None
+    session: Session,
+    product_id: uuid.UUID,
+    location_id: uuid.UUID,
+    actor: Actor | None = None,
+    lot: str | None = None,
 ) -> StockBalance:
+    """One balance; a lot-tracked product has one per lot, so the lot must be named."""
     product = references.product_by_id(session, product_id)
     location = references.location(session, str(location_id), actor)
+    lot_id = None
+    if lots.tracked(product) or lot is not None:
+        if lot is None:
+            raise RuleViolation(f"product {product.sku} is lot-tracked: name the lot", field="lot")
+        lot_id = lots.named_lot(session, product, lot).id
     stmt = queries.balances_query().where(
-        StockBalance.product_id == product.id, StockBalance.location_id == location.id
+        StockBalance.product_id == product.id,
+        StockBalance.location_id == location.id,
+        StockBalance.lot_id.is_(None) if lot_id is None else StockBalance.lot_id == lot_id,
     )
     balance = session.scalars(stmt).one_or_none()
     if balance is None:

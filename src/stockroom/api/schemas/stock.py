@@ -24,6 +24,7 @@ from stockroom.api.schemas.common import (
 from stockroom.domain import operations as ops
 from stockroom.domain.availability import Breakdown
 from stockroom.domain.catalog import location_path
+from stockroom.domain.lots import is_expired, today
 from stockroom.domain.movements import LocationType, MovementType, ReasonCode, ReferenceType
 from stockroom.services.inventory import Availability, BalanceView
 from stockroom.services.movements import FeedPage
@@ -281,6 +282,9 @@ class BalanceRead(BaseModel):
         "(transit, shipping, quarantine, deactivated, or in a closed warehouse)"
     )
     reorder_point: DecimalOut
+    lot: str | None = Field(default=None, description="The lot (lot-tracked products)")
+    expires_on: date | None = None
+    expired: bool = Field(default=False, description="The lot is past its expiry date")
     version: int
     last_moved_at: datetime | None
     last_counted_at: datetime | None
@@ -301,6 +305,9 @@ class BalanceRead(BaseModel):
             reserved=view.reserved,
             available=view.available,
             reorder_point=b.product.reorder_point,
+            lot=None if b.lot is None else b.lot.number,
+            expires_on=b.expires_on,
+            expired=is_expired(b.expires_on, today()),
             version=b.version,
             last_moved_at=b.last_moved_at,
             last_counted_at=b.last_counted_at,

@@ -88,6 +88,8 @@ class StockBalance(Base):
     product: Mapped[Product] = relationship(lazy="raise")
     location: Mapped[Location] = relationship(lazy="raise")
     warehouse: Mapped[Warehouse] = relationship(lazy="raise")
+    # No statement for untracked stock (lot_id NULL) or a lot already in the session.
+    lot: Mapped[Lot | None] = relationship(lazy="select")
 
 
 class WritingTransaction(FunctionElement[int]):
