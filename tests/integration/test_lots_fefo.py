@@ -198,3 +198,30 @@ def test_inventory_shows_each_lot_balance_with_its_expiry(client: TestClient, mi
     found = client.get(one, params={"lot": "MID"})
     assert found.status_code == 200, found.text
     assert (found.json()["lot"], found.json()["on_hand"]) == ("MID", "5")
+
+
+def test_a_sales_order_allocates_and_ships_fefo(client: TestClient, milk: None) -> None:
+    customer = client.post(f"{API}/customers", json={"name": "Dairy shop"}).json()
+    body = {
+        "customer_id": customer["id"],
+        "warehouse": "MAIN",
+        "lines": [{"sku": "MILK", "quantity": 6}],
+    }
+    order = client.post(f"{API}/orders", json=body)
+    assert order.status_code == 201, order.text
+    number = order.json()["id"]
+    shipped = client.post(
+        f"{API}/orders/{number}/shipments", json={"lines": [{"line": 1, "quantity": 6}]}
+    )
+    assert shipped.status_code == 201, shipped.text
+    lots = lots_by_number(client)
+    assert {n: lot["on_hand"] for n, lot in lots.items()} == {
+        "OLD": "5",
+        "SOON": "0",
+        "MID": "4",
+        "LATE": "5",
+    }
+    # Returns carry no lot yet: refused rather than booked outside every lot.
+    back = {"lines": [{"line": 1, "quantity": 1, "disposition": "RESTOCK"}]}
+    answer = client.post(f"{API}/orders/{number}/returns", json=back)
+    assert_problem(answer, 422, "rule_violation")
