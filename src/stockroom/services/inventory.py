@@ -120,7 +120,7 @@ class BalanceView:
 
 def balance_views(session: Session, balances: list[StockBalance]) -> list[BalanceView]:
     overdue = _overdue_reserved(session, balances)
-    return [_view(b, overdue.get((b.product_id, b.location_id), ZERO)) for b in balances]
+    return [_view(b, overdue.get((b.product_id, b.location_id, b.lot_id), ZERO)) for b in balances]
 
 
 def _view(balance: StockBalance, overdue: Decimal) -> BalanceView:
@@ -133,7 +133,7 @@ def _view(balance: StockBalance, overdue: Decimal) -> BalanceView:
 
 def _overdue_reserved(
     session: Session, balances: list[StockBalance]
-) -> dict[tuple[int, int], Decimal]:
+) -> dict[tuple[int, int, int | None], Decimal]:
     """What these balances still count as reserved for reservations past their expiry.
 
     Readers subtract it: an expired reservation stops counting at once, even before

@@ -55,24 +55,26 @@ def claim_overdue_at(
 
 def overdue_open(
     session: Session, keys: Iterable[tuple[int, int]], now: datetime
-) -> dict[tuple[int, int], Decimal]:
-    """Still counted in ``reserved`` but past expiry, per (product_id, location_id)."""
+) -> dict[tuple[int, int, int | None], Decimal]:
+    """Still counted in ``reserved`` but past expiry, per (product_id, location_id, lot_id):
+    each lot's balance holds its own allocations."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
+    where = (
+        ReservationAllocation.product_id,
+        ReservationAllocation.location_id,
+        ReservationAllocation.lot_id,
+    )
     stmt = (
-        select(
-            ReservationAllocation.product_id,
-            ReservationAllocation.location_id,
-            quantity_sum(ReservationAllocation.open),
-        )
+        select(*where, quantity_sum(ReservationAllocation.open))
         .where(
             tuple_(ReservationAllocation.product_id, ReservationAllocation.location_id).in_(wanted),
             *_overdue(now),
         )
-        .group_by(ReservationAllocation.product_id, ReservationAllocation.location_id)
+        .group_by(*where)
     )
-    return {(p, loc): Decimal(total) for p, loc, total in session.execute(stmt)}
+    return {(p, loc, lot): Decimal(total) for p, loc, lot, total in session.execute(stmt)}
 
 
 def overdue_by_place_kind(
