@@ -185,7 +185,7 @@ def replenish(
             if apply:
                 applied = replenishment.apply_changes(unit.session, found)
                 unit.commit()
-                typer.echo(f"applied {len(applied)} products")
+                typer.echo(f"applied {len(applied)} product x warehouse settings")
             else:
                 typer.echo(f"{len(changes)} of {len(found)} differ; --apply writes them")
     finally:

@@ -44,6 +44,27 @@ class Settings(BaseSettings):
         description="How far past the ordered quantity a purchase order line may be received "
         "without `allow_over_receipt`, in percent of the ordered quantity",
     )
+    count_tolerance_units: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        description="A cycle count differing from on-hand by at most this many units (in the "
+        "product's unit) posts at once; a bigger difference waits for a manager's approval. "
+        "A count within either this or `count_tolerance_percent` passes; a task keeps the "
+        "tolerance it was created with",
+    )
+    count_tolerance_percent: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        description="A cycle count differing from on-hand by at most this percentage of "
+        "on-hand posts at once (see `count_tolerance_units`)",
+    )
+    count_due_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="`GET /api/v1/counts/due` lists balances not counted in this many days "
+        "unless the request says otherwise",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long a SQLite writer waits for the write lock"
     )

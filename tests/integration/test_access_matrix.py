@@ -27,9 +27,12 @@ from stockroom.domain.operations import Receive
 from stockroom.services import (
     api_keys,
     catalog,
+    count_lines,
+    counts,
     customers,
     orders,
     purchase_orders,
+    reorder_settings,
     reservations,
     stock,
     suppliers,
@@ -98,6 +101,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/purchase-orders/{purchase_order}/receipts"): {
         "lines": [{"line": 1, "quantity": 1, "location": "MAIN/A-02"}]
     },
+    ("post", "/api/v1/count-tasks"): {"warehouse": "MAIN", "location": "MAIN/A-02"},
+    ("post", "/api/v1/count-tasks/{count_task}/counts"): {"lines": [{"line": 1, "counted": 95}]},
+    ("put", "/api/v1/reorder-settings/{sku}/{warehouse}"): {"reorder_point": 5},
     ("post", "/api/v1/replenishment/suggestions/apply"): {
         "items": [{"sku": "WIDGET", "warehouse": "MAIN", "version": 1}]
     },
@@ -107,6 +113,8 @@ TARGET_FOR = {
     "/api/v1/orders/{order_id}/complete": {"order_id": "shipped_order_id"},
     "/api/v1/purchase-orders/{purchase_order}/confirm": {"purchase_order": "sent_purchase_order"},
     "/api/v1/purchase-orders/{purchase_order}/receipts": {"purchase_order": "sent_purchase_order"},
+    "/api/v1/count-tasks/{count_task}/lines/{line}/approve": {"count_task": "held_count_task"},
+    "/api/v1/count-tasks/{count_task}/lines/{line}/recount": {"count_task": "held_count_task"},
 }
 QUERIES = {
     "/api/v1/inventory/availability": {"sku": "WIDGET"},
@@ -158,6 +166,7 @@ def _seed(session: Session, settings: Settings) -> dict[str, str]:
     return {
         **lot_in(session, "MAIN", create=True),
         **purchase_orders_in(session, "MAIN"),
+        **count_tasks_in(session, "MAIN"),
         "customer_id": str(buyer.public_id),
         "order_id": str(partly),
         "shipped_order_id": str(shipped),
@@ -182,6 +191,9 @@ def _supplier(session: Session) -> None:
     product(session, "GADGET")
     suppliers.create_supplier(session, {"code": "ACME", "name": "Acme"})
     suppliers.link_product(session, "ACME", "WIDGET", {"unit_price": Decimal(1)})
+    reorder_settings.set_setting(
+        session, "WIDGET", "MAIN", {"reorder_point": Decimal(3)}, None, None
+    )
 
 
 def lot_in(session: Session, warehouse_code: str, *, create: bool = False) -> dict[str, str]:
@@ -202,6 +214,15 @@ def purchase_orders_in(session: Session, warehouse_code: str) -> dict[str, str]:
     draft, sent = (purchase_orders.create(session, command, None) for _ in range(2))
     purchase_orders.send(session, str(sent.public_id), None, None)
     return {"purchase_order": str(draft.number), "sent_purchase_order": str(sent.public_id)}
+
+
+def count_tasks_in(session: Session, warehouse_code: str) -> dict[str, str]:
+    """Two counts of A-01: one waiting for its count, one holding a discrepancy (90 of 100
+    counted, line 1)."""
+    scope = counts.CreateCountTask(warehouse_code, location=f"{warehouse_code}/A-01")
+    waiting, held = (counts.create(session, scope, None, counts.Tolerance()) for _ in range(2))
+    count_lines.submit(session, str(held.number), [count_lines.CountIn(Decimal(90), line=1)], None)
+    return {"count_task": str(waiting.number), "held_count_task": str(held.public_id), "line": "1"}
 
 
 def _orders(session: Session, customer: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
@@ -307,6 +328,8 @@ def expected_lowest_role(method: str, path: str) -> Role | None:
         return Role.STAFF
     if path.endswith(("/allocate", "/shipments", "/returns", "/receipts")):
         return Role.STAFF  # floor work on an order: picking, packing, returns, receiving
+    if path in ("/api/v1/count-tasks", "/api/v1/count-tasks/{count_task}/counts"):
+        return Role.STAFF  # counting is floor work; deciding about differences is not
     return Role.MANAGER
 
 

@@ -113,6 +113,9 @@ def existing(world: Database, client: TestClient) -> dict[str, list[Any]]:
         f"{API}/purchase-orders",
         json={"supplier": "ACME", "warehouse": "MAIN", "lines": [{"sku": "WIDGET", "quantity": 3}]},
     ).json()
+    count_task = client.post(
+        f"{API}/count-tasks", json={"warehouse": "MAIN", "location": "MAIN/A-01"}
+    ).json()
     return {
         "sku": ["WIDGET", "COFFEE"],
         "product": ["WIDGET", "COFFEE", products[0]["id"]],
@@ -137,6 +140,7 @@ def existing(world: Database, client: TestClient) -> dict[str, list[Any]]:
         "line": [1],
         "supplier": ["ACME", supplier["id"]],
         "purchase_order": [purchase["number"], purchase["id"]],
+        "count_task": [count_task["number"], count_task["id"]],
     }
 
 

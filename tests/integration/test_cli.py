@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from stockroom.cli import app
 from stockroom.config import Settings, get_settings
 from stockroom.db.engine import Database
-from stockroom.db.models import Product, StockBalance, Warehouse
+from stockroom.db.models import Product, PurchaseOrder, StockBalance, SupplierProduct, Warehouse
 from stockroom.services import auth, users
 from stockroom.services.credentials import Passwords
 
@@ -37,6 +37,12 @@ def test_demo_loads_once_verify_passes_then_catches_a_balance_corrupted_by_hand(
         sites = session.scalars(select(Warehouse.code)).all()
     assert len(products) >= 200
     assert sorted(sites) == ["EAST", "MAIN", "STORE1"]
+    with db.session(write=False) as session:
+        states = set(session.scalars(select(PurchaseOrder.status)))
+        preferred = session.scalars(select(SupplierProduct).where(SupplierProduct.is_preferred))
+        linked = len(preferred.all())
+    assert states == {"DRAFT", "SENT", "CONFIRMED", "PARTIAL", "RECEIVED", "CANCELLED"}
+    assert linked >= 100
 
     again = run.invoke(app, ["demo"])
     assert again.exit_code == 0

@@ -199,7 +199,7 @@ def test_backorders_allocate_on_receipt_oldest_order_first(
     assert_consistent(world)
 
 
-def test_a_backorder_waits_while_stock_goes_elsewhere_then_allocate_catches_up(
+def test_a_backorder_waits_while_stock_goes_elsewhere_then_a_transfer_in_serves_it(
     client: TestClient, customer: str, world: Database
 ) -> None:
     order = placed(client, customer, ("WIDGET", 2))
@@ -216,8 +216,9 @@ def test_a_backorder_waits_while_stock_goes_elsewhere_then_allocate_catches_up(
         },
     )
     assert moved.status_code == 201, moved.text
-    allocated = client.post(f"{ORDERS}/{order['id']}/allocate")
-    assert allocated.json()["status"] == "ALLOCATED"
+    # Stock arriving by transfer serves waiting orders as a receipt does (issue 12).
+    assert client.get(f"{ORDERS}/{order['id']}").json()["status"] == "ALLOCATED"
+    assert balance(client, where="MAIN/B-01") == ("2", "2")
     assert_consistent(world)
 
 

@@ -35,6 +35,9 @@ def _stock(db: Database) -> None:
                 session,
                 Receive("MILK", "MAIN/A-01", Decimal(1), lot=number, expiry_date=expires),
             )
+        for sku in ("LOW-1", "LOW-2", "LOW-3"):  # to fall below their point, with no supplier
+            product(session, sku, reorder_point=Decimal(5))
+            receive(session, sku, "MAIN/C-01", 5)
         session.commit()
 
 
@@ -75,6 +78,13 @@ def _documents(client: TestClient) -> None:
         line = {"sku": "WIDGET", "quantity": 2, "unit_price": 1}
         order = {"supplier": "ACME", "warehouse": "MAIN", "lines": [line], "expected_date": due}
         assert client.post(f"{API}/purchase-orders", json=order).status_code == 201
+    for scope in ({"location": "A-01"}, {"zone": "B"}, {"skus": ["BOLT"]}):
+        task = {"warehouse": "MAIN", **scope}
+        assert client.post(f"{API}/count-tasks", json=task).status_code == 201
+    # Shipped below their reorder point, with no supplier: three "reorder needed" requests.
+    for sku in ("LOW-1", "LOW-2", "LOW-3"):
+        body = {"sku": sku, "location": "MAIN/C-01", "quantity": 1}
+        assert client.post(f"{API}/movements/ship", json=body).status_code == 201
 
 
 def _key(item: dict[str, Any]) -> str:

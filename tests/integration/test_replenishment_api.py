@@ -18,7 +18,7 @@ from integration.conftest import ClientFactory
 from stockroom.cli import app as cli
 from stockroom.config import Settings, get_settings
 from stockroom.db.engine import Database
-from stockroom.db.models import Product, StockMovement
+from stockroom.db.models import Product, StockMovement, Warehouse, WarehouseReorderSetting
 from stockroom.domain.access import Role
 from stockroom.domain.clock import utcnow
 from stockroom.domain.operations import Ship
@@ -227,20 +227,27 @@ def test_apply_writes_the_recommendation_and_refuses_a_stale_version(
             "reorder_quantity": "156",
             "previous_reorder_point": "10",
             "previous_reorder_quantity": "20",
-            "version": 2,
+            "version": 1,
         }
     ]
+    # Written as MAIN's own settings; the product's stay the default elsewhere.
+    main = client.get(f"{API}/reorder-settings/WIDGET/MAIN").json()
+    assert (main["reorder_point"], main["reorder_quantity"], main["version"]) == ("49", "156", 1)
     widget = client.get(f"{API}/products/WIDGET").json()
     assert (widget["reorder_point"], widget["reorder_quantity"], widget["version"]) == (
-        "49",
-        "156",
-        2,
+        "10",
+        "20",
+        1,
     )
-    # The audit trail recorded the change, as for any product edit.
-    trail = client.get(f"{API}/audit", params={"entity_type": "product"}).json()["items"]
+    # The audit trail recorded the change.
+    params = {"entity_type": "warehouse_reorder_setting"}
+    trail = client.get(f"{API}/audit", params=params).json()["items"]
     assert any(e["changes"].get("reorder_point") for e in trail), trail
 
-    # Stale: COFFEE is fine but WIDGET's version is old, so nothing at all is applied.
+    # Stale: COFFEE is fine but MAIN's WIDGET settings changed since version 1 was read,
+    # so nothing at all is applied.
+    body = {"reorder_point": "50", "reorder_quantity": "156", "version": 1}
+    assert client.put(f"{API}/reorder-settings/WIDGET/MAIN", json=body).status_code == 200
     stale = [{"sku": "COFFEE", "warehouse": "MAIN", "version": 1}, line]
     refused = client.post(f"{URL}/apply", json={"items": stale})
     assert refused.status_code == 409, refused.text
@@ -259,10 +266,20 @@ def run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunn
     get_settings.cache_clear()
 
 
-def _reorder(db: Database, sku: str) -> tuple[D, D]:
+def _reorder(db: Database, sku: str, warehouse: str = "MAIN") -> tuple[D, D]:
+    """The reorder point and quantity in force in the warehouse: its own, else the product's."""
     with db.session(write=False) as session:
         found = session.scalars(select(Product).where(Product.sku == sku)).one()
-        return found.reorder_point, found.reorder_quantity
+        own = session.scalars(
+            select(WarehouseReorderSetting)
+            .join(Warehouse, Warehouse.id == WarehouseReorderSetting.warehouse_id)
+            .where(WarehouseReorderSetting.product_id == found.id, Warehouse.code == warehouse)
+        ).one_or_none()
+        if own is None:
+            return found.reorder_point, found.reorder_quantity
+        assert own.reorder_point is not None
+        assert own.reorder_quantity is not None
+        return own.reorder_point, own.reorder_quantity
 
 
 def test_the_cli_prints_the_suggestions_and_applies_them(
@@ -278,9 +295,10 @@ def test_the_cli_prints_the_suggestions_and_applies_them(
 
     applied = run.invoke(cli, ["replenish", "--apply"])
     assert applied.exit_code == 0, applied.output
-    assert "applied 2 products" in applied.stdout
-    # Of WIDGET's two warehouses, the higher reorder point (MAIN's 105, not EAST's 42).
+    assert "applied 3 product x warehouse settings" in applied.stdout
+    # Each warehouse gets its own: MAIN's 105, EAST's 42.
     assert _reorder(history, "WIDGET") == (D(105), D(156))
+    assert _reorder(history, "WIDGET", "EAST")[0] == D(42)
     assert _reorder(history, "COFFEE") == (D("3.501"), D(5))
 
 

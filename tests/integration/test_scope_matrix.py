@@ -136,11 +136,24 @@ WAREHOUSE_BOUND: dict[tuple[str, str], dict[str, str]] = {
     ("get", "/api/v1/purchase-orders/{purchase_order}/receipts"): {},
     ("get", "/api/v1/replenishment/suggestions"): BY_WAREHOUSE,
     ("post", "/api/v1/replenishment/suggestions/apply"): {},
+    ("get", "/api/v1/count-tasks"): BY_WAREHOUSE,
+    ("post", "/api/v1/count-tasks"): {},
+    ("get", "/api/v1/count-tasks/discrepancies"): BY_WAREHOUSE,
+    ("get", "/api/v1/count-tasks/{count_task}"): {},
+    ("post", "/api/v1/count-tasks/{count_task}/counts"): {},
+    ("post", "/api/v1/count-tasks/{count_task}/lines/{line}/approve"): {},
+    ("post", "/api/v1/count-tasks/{count_task}/lines/{line}/recount"): {},
+    ("get", "/api/v1/counts/due"): BY_WAREHOUSE,
+    ("get", "/api/v1/reorder-settings/{sku}/{warehouse}"): {},
+    ("put", "/api/v1/reorder-settings/{sku}/{warehouse}"): {},
+    ("get", "/api/v1/reorder-requests"): BY_WAREHOUSE,
     # Last: they end what the operations above work on.
     ("post", "/api/v1/orders/{order_id}/complete"): {},
     ("post", "/api/v1/orders/{order_id}/cancel"): {},
     ("post", "/api/v1/purchase-orders/{purchase_order}/cancel"): {},
+    ("post", "/api/v1/count-tasks/{count_task}/cancel"): {},
     ("delete", "/api/v1/reservations/{reservation_id}"): {},
+    ("delete", "/api/v1/reorder-settings/{sku}/{warehouse}"): {},
 }
 
 
@@ -220,6 +233,7 @@ def _seed_other(session: Session, customer_id: str) -> dict[str, str]:
         "shipped_order_id": shipped,
         **matrix.purchase_orders_in(session, OTHER),
         **matrix.lot_in(session, OTHER),
+        **matrix.count_tasks_in(session, OTHER),
     }
 
 

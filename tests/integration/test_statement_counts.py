@@ -25,6 +25,11 @@ OPERATIONS = {
     "receive": ("movements/receive", {"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 5}),
     "ship": ("movements/ship", {"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1}),
     "reserve": ("reservations", RESERVE),
+    # Free stock between two locations of one warehouse (a put-away, a replenishment).
+    "transfer": (
+        "movements/transfer",
+        {"sku": "WIDGET", "from_location": "MAIN/A-01", "to_location": "MAIN/A-02", "quantity": 1},
+    ),
     # Into a location with limits, of a product with measures: the capacity check runs.
     "receive_limited": (
         "movements/receive",

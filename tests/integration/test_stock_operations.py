@@ -258,7 +258,15 @@ def test_availability_per_warehouse_and_total(client: TestClient, world: object)
         "on_hold": "0",
         "expired": "0",
     }
-    assert body["total"] == {"on_hand": "3.75", "reserved": "0", "available": "3.75", **unsellable}
+    # Nothing on order: nothing incoming, and all that is available can be promised.
+    promise = {"incoming": "0", "incoming_expected": None, "available_to_promise": "3.75"}
+    assert body["total"] == {
+        "on_hand": "3.75",
+        "reserved": "0",
+        "available": "3.75",
+        **unsellable,
+        **promise,
+    }
     one = client.get(f"{API}/inventory/availability", params={"sku": "COFFEE", "warehouse": "EAST"})
     assert one.json()["total"]["on_hand"] == "0.25"
 

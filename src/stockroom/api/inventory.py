@@ -1,6 +1,7 @@
 """/inventory: balances by product and location, and availability."""
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -57,10 +58,14 @@ def get_availability(
     session: ReadSession,
     sku: Annotated[str, Query(min_length=1, max_length=64)],
     warehouse: Annotated[str | None, Query(max_length=64, description="Code or id")] = None,
+    by: Annotated[
+        date | None, Query(description="available_to_promise counts incoming due by this day")
+    ] = None,
 ) -> AvailabilityRead:
     """Per warehouse and in total: on hand = reserved + available (to promise) + in_transit
-    + staged + quarantined + on_hold."""
-    return AvailabilityRead.of(inventory.availability(session, sku, warehouse, actor))
+    + staged + quarantined + on_hold; and incoming on open purchase orders, with
+    available_to_promise = available + incoming expected by ``by`` (default today)."""
+    return AvailabilityRead.of(inventory.availability(session, sku, warehouse, actor, by))
 
 
 @router.get("/{product_id}/{location_id}", response_model=BalanceRead, name="inventory_get_balance")

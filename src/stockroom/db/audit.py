@@ -22,6 +22,8 @@ from stockroom.db.models import (
     AuditHead,
     AuthSession,
     Base,
+    CountLine,
+    CountTask,
     IdempotencyRecord,
     OutboxEvent,
     PurchaseOrder,
@@ -113,6 +115,8 @@ def _warehouse_id(session: Session, obj: Any) -> int | None:
             parent = session.get(SalesOrder, parent.order_id)
         elif isinstance(parent, PurchaseOrderLine):
             parent = session.get(PurchaseOrder, parent.order_id)
+        elif isinstance(parent, CountLine):
+            parent = session.get(CountTask, parent.task_id)
     found = getattr(parent, "warehouse_id", None)
     return found if isinstance(found, int) else None
 

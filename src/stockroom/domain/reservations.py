@@ -23,6 +23,18 @@ class ReservationStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
+class AllocationStatus(StrEnum):
+    """An allocation ends as its reservation does, or MOVED: a transfer carried all it held
+    to another location of the warehouse, where an allocation of the same reservation
+    holds it now (``domain/transfers.py``)."""
+
+    ACTIVE = "ACTIVE"
+    FULFILLED = "FULFILLED"
+    RELEASED = "RELEASED"
+    EXPIRED = "EXPIRED"
+    MOVED = "MOVED"
+
+
 # Only an active reservation changes; the three others are final.
 TRANSITIONS: dict[ReservationStatus, frozenset[ReservationStatus]] = {
     ReservationStatus.ACTIVE: frozenset(

@@ -28,6 +28,7 @@ from stockroom.domain.operations import (
 )
 from stockroom.services import catalog, customers, orders, stock, warehouses
 from stockroom.services.credentials import Passwords
+from stockroom.services.demo_procurement import load_procurement
 from stockroom.services.users import NewUser, create_user
 
 WAREHOUSES = [
@@ -116,6 +117,7 @@ def load_demo(session: Session, progress: Progress = print) -> bool:
     levels = _opening_stock(session, rng, skus, progress)
     _history(session, rng, skus, levels, progress)
     _orders(session, rng, skus, progress)
+    load_procurement(session, rng, skus, progress)
     return True
 
 

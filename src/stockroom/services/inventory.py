@@ -2,12 +2,14 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from stockroom.db.models import Product, StockBalance, Warehouse
 from stockroom.db.queries import inventory as queries
+from stockroom.db.queries import reorder as reorder_queries
 from stockroom.db.queries import reservations as reservation_queries
 from stockroom.db.queries.catalog import category_subtree_ids
 from stockroom.db.queries.pagination import Page, Sortable, paginate, parse_sort
@@ -147,23 +149,52 @@ def _overdue_reserved(
 class WarehouseAvailability:
     warehouse: Warehouse
     figures: Breakdown
+    # On open purchase orders (SENT, CONFIRMED, PARTIAL): in all, and due by the day asked.
+    incoming: Decimal = ZERO
+    incoming_by: Decimal = ZERO
+    next_expected: date | None = None
+
+    @property
+    def available_to_promise(self) -> Decimal:
+        """Available now plus what open purchase orders bring by the day asked."""
+        return self.figures.available + self.incoming_by
 
 
 @dataclass(frozen=True)
 class Availability:
     product: Product
     warehouses: list[WarehouseAvailability]
+    by: date  # the day available_to_promise is for
 
     @property
     def total(self) -> Breakdown:
         return sum((w.figures for w in self.warehouses), Breakdown())
 
+    @property
+    def incoming(self) -> Decimal:
+        return sum((w.incoming for w in self.warehouses), ZERO)
+
+    @property
+    def available_to_promise(self) -> Decimal:
+        return sum((w.available_to_promise for w in self.warehouses), ZERO)
+
+    @property
+    def next_expected(self) -> date | None:
+        return min((w.next_expected for w in self.warehouses if w.next_expected), default=None)
+
 
 def availability(
-    session: Session, sku: str, warehouse: str | None, actor: Actor | None = None
+    session: Session,
+    sku: str,
+    warehouse: str | None,
+    actor: Actor | None = None,
+    by: date | None = None,
 ) -> Availability:
     """Per warehouse and in total, counting only the warehouses the actor may see; each
-    kind of place counts in the figure ``domain.availability`` gives it."""
+    kind of place counts in the figure ``domain.availability`` gives it. Incoming stock
+    and what can be promised by ``by`` (default today, UTC) come with it; a warehouse
+    with stock only on the way is listed too."""
+    by = by or utcnow().date()
     product = references.product_by_sku(session, sku)
     warehouse_id = None if warehouse is None else get_warehouse(session, warehouse, actor).id
     rows = queries.availability_by_place_kind(session, product.id, warehouse_id)
@@ -180,7 +211,22 @@ def availability(
         part = Breakdown.of(on_hand, held, bucket_of(kind, active, site.is_active, lapsed))
         figures[site.id] = figures.get(site.id, Breakdown()) + part
         places[site.id] = site
-    return Availability(product, [WarehouseAvailability(places[i], figures[i]) for i in places])
+    coming = reorder_queries.incoming(session, product.id, actor, warehouse_id, by)
+    for site in reorder_queries.warehouses_by_id(session, coming.keys() - places.keys()):
+        figures[site.id], places[site.id] = Breakdown(), site
+    found = [_with_incoming(places[i], figures[i], coming.get(i)) for i in places]
+    found.sort(key=lambda w: w.warehouse.code)
+    return Availability(product, found, by)
+
+
+def _with_incoming(
+    site: Warehouse, figures: Breakdown, coming: reorder_queries.Incoming | None
+) -> WarehouseAvailability:
+    if coming is None:
+        return WarehouseAvailability(site, figures)
+    return WarehouseAvailability(
+        site, figures, coming.quantity, coming.due_by, coming.next_expected
+    )
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from stockroom.domain.errors import (
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.quantities import MAX_QUANTITY, format_quantity
 from stockroom.domain.reservations import ReservationStatus
+from stockroom.services import reorder
 from stockroom.services.references import location_label
 
 
@@ -202,6 +203,53 @@ def post_count(
     raise ConcurrentChange("the balance kept changing during the count; count again")
 
 
+def post_count_difference(
+    session: Session, entry: LedgerEntry, *, actor: str | None = None
+) -> StockMovement:
+    """Book a count's difference, ``entry.quantity``, onto on-hand as it is now.
+
+    A count task measures its difference against on-hand when the count was submitted and
+    may post it later (a manager's approval): a movement that landed in between stays
+    booked, and the count adds only what the counter found missing or extra. Guarded like
+    every other change: never below zero, never below what is reserved (count_below_reserved
+    with the numbers). Stamps ``last_counted_at``.
+    """
+    now = utcnow()
+    state = _counted_change(session, entry, now)
+    if state is None and entry.quantity >= 0:
+        _ensure_balance(session, entry, now)  # a product found where none was booked
+        state = _counted_change(session, entry, now)
+    if state is None and entry.quantity < 0 and expire_overdue(session, entry, now, actor):
+        state = _counted_change(session, entry, now)
+    if state is None:
+        raise _count_refusal(session, entry)
+    return _record(session, entry, state, actor, now)
+
+
+def _counted_change(
+    session: Session, entry: LedgerEntry, now: datetime
+) -> queries.BalanceState | None:
+    return queries.change_balance(
+        session,
+        entry.product.id,
+        entry.location.id,
+        entry.quantity,
+        now=now,
+        counted=True,
+        lot_id=lot_id(entry.lot),
+    )
+
+
+def _count_refusal(session: Session, entry: LedgerEntry) -> DomainError:
+    current = queries.read_balance(session, entry.product.id, entry.location.id, lot_id(entry.lot))
+    if current is None:
+        return _refusal(session, entry)
+    after, reserved = current.on_hand + entry.quantity, current.reserved
+    if Decimal(0) <= after < reserved:
+        return CountBelowReserved(after, reserved)
+    return _refusal(session, entry)
+
+
 Place = tuple[Product, Location] | tuple[Product, Location, Lot | None]
 BalanceKey = tuple[int, int, int | None]
 
@@ -283,6 +331,9 @@ def _record(
     session.add(movement)
     session.flush()
     outbox.append_events(session, _events(movement, state))
+    # For the automatic reorder before commit (no statement; nothing if not reordered).
+    free = state.on_hand - state.reserved
+    reorder.note(session, entry.product, entry.location, entry.type, entry.quantity, free)
     return movement
 
 

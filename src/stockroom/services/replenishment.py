@@ -7,21 +7,24 @@ left out: half a day of sales would read as a slow day). The lead time, pack siz
 minimum order quantity are the preferred supplier's; a product without one uses its own
 lead time if it has one, else ``default_lead_time_days``, and orders in any quantity.
 
-Reorder settings are per product today (a per-warehouse override comes with the automatic
-reorder), so applying a warehouse's suggestion sets the product's reorder point and
-quantity; a request naming no warehouse is refused when the product is suggested for
+A suggestion is for one product in one warehouse, so applying it writes that warehouse's
+reorder settings (``warehouse_reorder_settings``, which override the product's there and
+which the automatic reorder reads), not the product's: two sites selling at different
+rates keep different points. The product's own settings stay the default for warehouses
+without one. A request naming no warehouse is refused when the product is suggested for
 more than one.
 """
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from stockroom.config import Settings
-from stockroom.db.models import Product, SupplierProduct, Warehouse
+from stockroom.db.models import Product, SupplierProduct, Warehouse, WarehouseReorderSetting
+from stockroom.db.queries import reorder as reorder_queries
 from stockroom.db.queries import replenishment as queries
 from stockroom.db.queries.catalog import all_units
 from stockroom.db.queries.dashboard import visible_warehouses
@@ -36,7 +39,7 @@ from stockroom.domain.replenishment import (
     daily_demand,
     suggest_replenishment,
 )
-from stockroom.services import references
+from stockroom.services import references, reorder_settings
 from stockroom.services.versions import check_version
 from stockroom.services.warehouses import get_warehouse
 
@@ -74,6 +77,23 @@ class Suggestion:
     terms: Terms
     numbers: ReplenishmentSuggestion
     rule: SafetyStockRule  # the recommended one
+    setting: WarehouseReorderSetting | None = None  # the warehouse's override, if any
+
+    @property
+    def current(self) -> tuple[Decimal, Decimal]:
+        """The reorder point and quantity in force there: the override's, else the product's."""
+        own = self.setting
+        point = own.reorder_point if own and own.reorder_point is not None else None
+        quantity = own.reorder_quantity if own and own.reorder_quantity is not None else None
+        return (
+            self.product.reorder_point if point is None else point,
+            self.product.reorder_quantity if quantity is None else quantity,
+        )
+
+    @property
+    def version(self) -> int:
+        """The version of the settings in force: the override's, else the product's."""
+        return self.product.version if self.setting is None else self.setting.version
 
     @property
     def reorder_point(self) -> Decimal:
@@ -85,11 +105,8 @@ class Suggestion:
 
     @property
     def changes(self) -> bool:
-        """Whether applying it would change the product's settings."""
-        return (self.reorder_point, self.reorder_quantity) != (
-            self.product.reorder_point,
-            self.product.reorder_quantity,
-        )
+        """Whether applying it would change the settings in force in the warehouse."""
+        return (self.reorder_point, self.reorder_quantity) != self.current
 
 
 @dataclass(frozen=True)
@@ -175,9 +192,19 @@ def compute(
         )
     terms = queries.preferred_terms(session, product_ids)
     decimals = {unit.code: unit.decimals for unit in all_units(session)}
+    overrides = reorder_queries.settings_of(session, product_ids, set(windows))
     return [
-        _suggest(
-            config, p, w, windows[w.id], shipped.get((p.id, w.id), []), terms.get(p.id), decimals
+        replace(
+            _suggest(
+                config,
+                p,
+                w,
+                windows[w.id],
+                shipped.get((p.id, w.id), []),
+                terms.get(p.id),
+                decimals,
+            ),
+            setting=overrides.get((p.id, w.id)),
         )
         for p, w in pairs
     ]
@@ -281,23 +308,24 @@ def apply(
     actor: Actor | None,
     now: datetime,
 ) -> list[Applied]:
-    """Write each line's recommended reorder point and quantity into its product, if the
-    product is still at the version the caller read (else 409, and nothing is applied: the
-    caller's transaction rolls back). The audit trail records the product's change."""
+    """Write each line's recommended reorder point and quantity as its warehouse's reorder
+    settings, if those in force are still at the version the caller read (``current.version``:
+    the override's, or the product's while there is none; else 409, and nothing is applied:
+    the caller's transaction rolls back). The audit trail records the change."""
     done = []
     for line in lines:
         suggestion = _the_suggestion(session, config, line, actor, now)
-        check_version("product", suggestion.product.version, line.version)
+        check_version("reorder settings", suggestion.version, line.version)
         done.append(_write(session, suggestion))
     return done
 
 
 def _write(session: Session, found: Suggestion) -> Applied:
-    product = found.product
-    before = (product.reorder_point, product.reorder_quantity)
-    product.reorder_point, product.reorder_quantity = found.reorder_point, found.reorder_quantity
-    session.flush()
-    return Applied(found, *before)
+    before = found.current
+    setting = reorder_settings.write_override(
+        session, found.product, found.warehouse, found.reorder_point, found.reorder_quantity
+    )
+    return Applied(replace(found, setting=setting), *before)
 
 
 def _the_suggestion(
@@ -320,18 +348,8 @@ def _the_suggestion(
 
 def apply_changes(session: Session, found: Sequence[Suggestion]) -> list[Applied]:
     """Apply suggestions computed in this session (the CLI's --apply, the worker's round),
-    where they change something.
-
-    The reorder settings are the product's: of a product's warehouses, the suggestion with
-    the highest reorder point is the one applied, so the site that sells the most does not
-    run short (and a second run, finding the others still "different", changes nothing).
-    """
-    best: dict[int, Suggestion] = {}
-    for suggestion in found:
-        kept = best.get(suggestion.product.id)
-        if kept is None or suggestion.reorder_point > kept.reorder_point:
-            best[suggestion.product.id] = suggestion
-    return [_write(session, s) for s in best.values() if s.changes]
+    where they change something: each to its own warehouse's settings."""
+    return [_write(session, s) for s in found if s.changes]
 
 
 def config_of(settings: Settings) -> Config:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import Location, Lot, Product, StockMovement
 from stockroom.domain.access import Actor, require_warehouse
-from stockroom.domain.errors import DomainError, InvalidQuantity, RuleViolation
+from stockroom.domain.errors import DomainError, InsufficientStock, InvalidQuantity, RuleViolation
 from stockroom.domain.lots import InboundLot
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.operations import (
@@ -27,7 +27,8 @@ from stockroom.domain.operations import (
     Transfer,
 )
 from stockroom.domain.quantities import check_quantity
-from stockroom.services import ledger, lots, orders, putaway, references
+from stockroom.domain.transfers import Place, adds_to_available
+from stockroom.services import allocation_moves, ledger, lots, orders, putaway, references
 from stockroom.services.ledger import LedgerEntry
 
 
@@ -41,6 +42,9 @@ class _Lookups:
     products: dict[str, Product] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
     locked: set[int] = field(default_factory=set)  # limited locations locked (putaway)
+    # Set by a batch, which locks every balance up front: what is locked after that is
+    # claimed SKIP LOCKED (allocation_moves), never waited for.
+    balances_locked: bool = False
 
     def product(self, sku: str) -> Product:
         key = sku.lower()
@@ -136,9 +140,30 @@ def _receive(look: _Lookups, op: Receive) -> list[StockMovement]:
     waiting = orders.backorder_places(look.session, product, location)
     ledger.lock_balances(look.session, waiting if lot is None else [])
     posted = [ledger.post(look.session, entry, actor=look.label)]
-    if waiting:
-        orders.allocate_backorders(look.session, product, location.warehouse_id, look.actor)
+    _serve_backorders(look, product, location, waiting)
     return posted
+
+
+def _waiting_at(
+    look: _Lookups, product: Product, source: Location | None, target: Location
+) -> list[tuple[Product, Location]]:
+    """The balances to lock before stock arrives at ``target`` (orders.backorder_places),
+    if it becomes sellable there; else none, and no statement is spent looking."""
+
+    def place(at: Location) -> Place:
+        return Place(at.warehouse_id, at.type, at.is_active and at.warehouse.is_active)
+
+    if not adds_to_available(None if source is None else place(source), place(target)):
+        return []
+    return orders.backorder_places(look.session, product, target)
+
+
+def _serve_backorders(
+    look: _Lookups, product: Product, target: Location, waiting: list[tuple[Product, Location]]
+) -> None:
+    """Stock arrived at ``target``: orders waiting for it there get it, as on a receipt."""
+    if waiting:
+        orders.allocate_backorders(look.session, product, target.warehouse_id, look.actor)
 
 
 def _ship(look: _Lookups, op: Ship) -> list[StockMovement]:
@@ -172,22 +197,59 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
     reference = op.reference
     if reference.type is None:
         reference = Reference(ReferenceType.TRANSFER.value, reference.id)
-    # A lot keeps its number where it goes: each lot taken (FEFO without one named) moves
-    # as a pair of legs.
-    taken = lots.outbound_lots(look.session, product, source, qty, op.lot, to_customer=False)
-    legs = [
-        leg
-        for lot, part in taken
-        for leg in [
-            (MovementType.TRANSFER_OUT, source, -part, lot),
-            (MovementType.TRANSFER_IN, target, part, lot),
+    waiting = _waiting_at(look, product, source, target)
+    if lots.tracked(product):
+        # A lot keeps its number where it goes: each lot taken (FEFO without one named)
+        # moves as a pair of legs. Only free lot stock moves (carrying reserved lot stock
+        # along is not done yet): the guard refuses what is reserved.
+        taken = lots.outbound_lots(look.session, product, source, qty, op.lot, to_customer=False)
+        legs = [
+            leg
+            for lot, part in taken
+            for leg in [
+                (MovementType.TRANSFER_OUT, source, -part, Decimal(0), lot),
+                (MovementType.TRANSFER_IN, target, part, Decimal(0), lot),
+            ]
         ]
-    ]
+    else:
+        # Reserved stock moves along within a warehouse (allocation_moves): its allocations
+        # are moved first, and the legs carry the same quantity of ``reserved``.
+        carried = allocation_moves.carry_reserved(
+            look.session,
+            product,
+            source,
+            target,
+            qty,
+            also_lock=waiting,
+            actor=look.label,
+            skip_locked=look.balances_locked,
+        )
+        legs = [
+            (MovementType.TRANSFER_OUT, source, -qty, -carried, None),
+            (MovementType.TRANSFER_IN, target, qty, carried, None),
+        ]
+    try:
+        posted = _post_legs(look, product, legs, reference, notes)
+    except InsufficientStock as short:
+        if source.warehouse_id == target.warehouse_id:
+            raise
+        raise allocation_moves.explain_refusal(look.session, short, product, source) from None
+    _serve_backorders(look, product, target, waiting)
+    return sorted(posted, key=lambda m: m.type != MovementType.TRANSFER_OUT.value)
+
+
+def _post_legs(
+    look: _Lookups,
+    product: Product,
+    legs: list[tuple[MovementType, Location, Decimal, Decimal, Lot | None]],
+    reference: Reference,
+    notes: dict[MovementType, str | None],
+) -> list[StockMovement]:
     # Touch the two balances in a fixed order (by location id) so that transfers running
     # in opposite directions between the same two locations cannot deadlock.
-    legs.sort(key=lambda leg: leg[1].id)
+    legs = sorted(legs, key=lambda leg: leg[1].id)
     link = uuid.uuid4()
-    posted = [
+    return [
         ledger.post(
             look.session,
             _entry(
@@ -198,13 +260,13 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
                 reference,
                 note=notes[kind],
                 correlation_id=link,
+                reserved_delta=promised,
                 lot=lot,
             ),
             actor=look.label,
         )
-        for kind, where, amount, lot in legs
+        for kind, where, amount, promised, lot in legs
     ]
-    return sorted(posted, key=lambda m: m.type != MovementType.TRANSFER_OUT.value)
 
 
 def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
@@ -223,7 +285,10 @@ def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
             look.session, product, location, -delta, op.lot, to_customer=False
         )
         parts = [(lot, -part) for lot, part in taken]
-    return [
+    # Stock found (a positive adjustment) serves waiting orders as a receipt does.
+    waiting = _waiting_at(look, product, None, location) if delta > 0 else []
+    ledger.lock_balances(look.session, waiting if not lots.tracked(product) else [])
+    posted = [
         ledger.post(
             look.session,
             _entry(
@@ -240,6 +305,8 @@ def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
         )
         for lot, part in parts
     ]
+    _serve_backorders(look, product, location, waiting)
+    return posted
 
 
 def _count(look: _Lookups, op: Count) -> list[StockMovement]:
@@ -256,7 +323,13 @@ def _count(look: _Lookups, op: Count) -> list[StockMovement]:
     override = _admit_count(look, product, location, op, lot)
     note = putaway.with_override(op.note, override)
     entry = _entry(MovementType.COUNT, product, location, Decimal(0), reference, note=note, lot=lot)
-    return [ledger.post_count(look.session, entry, op.counted, actor=look.label)]
+    # A count that finds more than the books said serves waiting orders like a receipt.
+    waiting = _waiting_at(look, product, None, location) if op.counted > 0 else []
+    ledger.lock_balances(look.session, waiting if lot is None else [])
+    counted = ledger.post_count(look.session, entry, op.counted, actor=look.label)
+    if counted.quantity > 0:
+        _serve_backorders(look, product, location, waiting)
+    return [counted]
 
 
 def _admit_count(
@@ -313,7 +386,19 @@ def _places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Lo
             continue
         if isinstance(op, Receive):
             places += orders.backorder_places(look.session, product, places[-1][1])
+        elif _may_serve_backorders(op):
+            source = places[-2][1] if isinstance(op, Transfer) else None
+            places += _waiting_at(look, product, source, places[-1][1])
     return places
+
+
+def _may_serve_backorders(op: StockOperation) -> bool:
+    """Lines that may bring stock in other than a receipt: a transfer, stock found."""
+    if isinstance(op, Adjust):
+        return op.delta > 0
+    if isinstance(op, Count):
+        return op.counted > 0
+    return isinstance(op, Transfer)
 
 
 def _inbound_places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Location]]:
@@ -352,7 +437,7 @@ def apply_batch(
     session: Session, ops: list[StockOperation], *, actor: Actor | None = None
 ) -> list[LineResult]:
     """All lines or none. On failure every failing line is reported, not only the first."""
-    look = _Lookups(session, actor)
+    look = _Lookups(session, actor, balances_locked=True)
     # Lines run in the order given, so two batches could name the same balances in
     # opposite orders; locking them all up front, in one fixed order, rules out deadlock.
     # Limited locations the lines move stock into come first (see putaway.lock_limited).

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from stockroom.config import Settings
 from stockroom.db.engine import Database, make_engine
 from stockroom.domain.access import RequestContext
+from stockroom.services import reorder
 
 __all__ = ["Database", "UnitOfWork", "connect"]
 
@@ -48,10 +49,14 @@ class UnitOfWork:
         self.session.info["context"] = context
 
     def commit(self) -> None:
+        # The automatic reorder judges, once, what this transaction took stock from, and
+        # drafts its purchase orders in the same transaction (services/reorder.py).
+        reorder.run(self.session)
         self.session.commit()
 
     def rollback(self) -> None:
         """Throw away what was done so far; the unit of work can start again."""
+        reorder.forget(self.session)
         self.session.rollback()
 
     def __enter__(self) -> Self:
@@ -65,5 +70,6 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # Closing ends the transaction; whatever was not committed is rolled back.
+        reorder.forget(self.session)
         self.session.close()
         self._session = None

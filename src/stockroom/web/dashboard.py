@@ -12,7 +12,8 @@ from datetime import date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from stockroom.services import dashboard
+from stockroom.domain.access import Permission
+from stockroom.services import dashboard, po_due
 from stockroom.web.pages import page_router, render
 from stockroom.web.session import SignedIn
 from stockroom.web.writes import read
@@ -25,6 +26,7 @@ CHART_HEIGHT = 100
 HEADROOM = 4  # above the tallest bar
 BAR_SHARE = 0.7  # of each day's slot; the rest is the gap between bars
 SMALLEST_BAR = 1.5  # a day with one movement stays visible next to a busy one
+DUE_SHOWN = 10  # purchase orders due listed per warehouse
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,16 @@ def movement_chart(days: list[dashboard.DayMovements]) -> Chart:
 @router.get("/")
 def dashboard_page(request: Request, actor: SignedIn) -> HTMLResponse:
     board = read(request, lambda session: dashboard.dashboard(session, actor))
+    due = None  # open purchase orders due, for those who may see them
+    if actor.can(Permission.ORDERS_READ):
+        due = read(request, lambda session: po_due.open_due(session, actor, board.as_of))
     charts = [movement_chart(site.movements) for site in board.warehouses]
     context = {
         "board": board,
         "sites": list(zip(board.warehouses, charts, strict=True)),
         "day_label": day_label,
         "movements_label": movements_label,
+        "due": due,
+        "due_shown": DUE_SHOWN,
     }
     return render(request, "dashboard.html", context)

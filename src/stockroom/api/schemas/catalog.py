@@ -66,6 +66,9 @@ class ProductCreate(_ProductFields):
     lot_tracked: bool = Field(default=False, description=LOT_TRACKED)
     expiry_tracked: bool = Field(default=False, description=EXPIRY_TRACKED)
     shelf_life_days: ShelfLife | None = None
+    auto_replenish: bool = Field(
+        default=False, description="Send the purchase orders the automatic reorder drafts at once"
+    )
 
 
 class ProductReplace(ProductCreate):
@@ -95,6 +98,7 @@ class ProductPatch(_ProductFields):
     lot_tracked: bool | None = Field(default=None, description=LOT_TRACKED)
     expiry_tracked: bool | None = Field(default=None, description=EXPIRY_TRACKED)
     shelf_life_days: ShelfLife | None = None
+    auto_replenish: bool | None = None
     is_active: bool | None = None
     version: int | None = Field(default=None, ge=1, description="Or send If-Match")
 
@@ -138,6 +142,7 @@ class ProductRead(BaseModel):
     lot_tracked: bool
     expiry_tracked: bool
     shelf_life_days: int | None
+    auto_replenish: bool
     is_active: bool
     version: int
     created_at: datetime
@@ -171,6 +176,7 @@ class ProductRead(BaseModel):
             lot_tracked=p.lot_tracked,
             expiry_tracked=p.expiry_tracked,
             shelf_life_days=p.shelf_life_days,
+            auto_replenish=p.auto_replenish,
             is_active=p.is_active,
             version=p.version,
             created_at=p.created_at,

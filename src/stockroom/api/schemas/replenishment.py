@@ -47,7 +47,10 @@ class TermsRead(BaseModel):
 class CurrentRead(BaseModel):
     reorder_point: DecimalOut
     reorder_quantity: DecimalOut
-    version: int = Field(description="The product's version: send it to apply")
+    version: int = Field(
+        description="The version of the settings in force (the warehouse's override's, else "
+        "the product's): send it to apply"
+    )
 
 
 class SuggestionRead(BaseModel):
@@ -77,8 +80,11 @@ class SuggestionRead(BaseModel):
     )
     no_demand: bool
     history_shorter_than_lead_time: bool
-    current: CurrentRead = Field(description="The product's reorder settings now")
-    changes: bool = Field(description="Applying it would change the product's settings")
+    current: CurrentRead = Field(
+        description="The reorder settings in force in the warehouse now (its override, else "
+        "the product's)"
+    )
+    changes: bool = Field(description="Applying it would change the settings in force")
 
     @classmethod
     def of(cls, found: "Suggestion") -> Self:
@@ -108,9 +114,9 @@ class SuggestionRead(BaseModel):
             no_demand=n.no_demand,
             history_shorter_than_lead_time=n.history_shorter_than_lead_time,
             current=CurrentRead(
-                reorder_point=product.reorder_point,
-                reorder_quantity=product.reorder_quantity,
-                version=product.version,
+                reorder_point=found.current[0],
+                reorder_quantity=found.current[1],
+                version=found.version,
             ),
             changes=found.changes,
         )
@@ -126,7 +132,7 @@ class ApplyLineIn(Input):
         description="Whose suggestion; may be left out if the product is "
         "stocked in one warehouse only",
     )
-    version: int = Field(ge=1, description="The product's version (current.version)")
+    version: int = Field(ge=1, description="current.version of the suggestion")
 
 
 class ApplyIn(Input):
@@ -141,7 +147,7 @@ class AppliedRead(BaseModel):
     reorder_quantity: DecimalOut
     previous_reorder_point: DecimalOut
     previous_reorder_quantity: DecimalOut
-    version: int = Field(description="The product's version after the change")
+    version: int = Field(description="The warehouse's reorder settings' version after it")
 
     @classmethod
     def of(cls, done: "Applied") -> Self:
@@ -154,7 +160,7 @@ class AppliedRead(BaseModel):
             reorder_quantity=found.reorder_quantity,
             previous_reorder_point=done.previous_point,
             previous_reorder_quantity=done.previous_quantity,
-            version=found.product.version,
+            version=found.version,
         )
 
 

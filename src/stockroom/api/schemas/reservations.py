@@ -12,7 +12,7 @@ from stockroom.api.schemas.common import DecimalOut, Input, Note, PositiveQuanti
 from stockroom.api.schemas.stock import LocationRef, MovementRead
 from stockroom.domain.catalog import location_path
 from stockroom.domain.errors import Shortage
-from stockroom.domain.reservations import ReservationStatus
+from stockroom.domain.reservations import AllocationStatus, ReservationStatus
 from stockroom.services import reservations
 
 if TYPE_CHECKING:
@@ -100,7 +100,9 @@ class AllocationRead(BaseModel):
     location: str
     quantity: DecimalOut
     open: DecimalOut = Field(description="Still reserved at this location")
-    status: ReservationStatus
+    status: AllocationStatus = Field(
+        description="MOVED: a transfer carried all it held to another location"
+    )
     lot: str | None = Field(default=None, description="The lot held (lot-tracked products)")
     expires_on: date | None = Field(default=None, description="That lot's expiry")
 
@@ -112,7 +114,7 @@ class AllocationRead(BaseModel):
             location=location_path(a.location.warehouse.code, a.location.code),
             quantity=a.quantity,
             open=a.open,
-            status=ReservationStatus(a.status),
+            status=AllocationStatus(a.status),
             lot=None if lot is None else lot.number,
             expires_on=None if lot is None else lot.expires_on,
         )

@@ -344,16 +344,36 @@ class Quantities(BaseModel):
         )
 
 
-class WarehouseQuantities(Quantities):
+class Promise(BaseModel):
+    """What is on its way, and what can be promised by the day asked."""
+
+    incoming: DecimalOut = Field(
+        description="Ordered and not yet received on open purchase orders (SENT, CONFIRMED, "
+        "PARTIAL; a DRAFT has not been ordered yet)"
+    )
+    incoming_expected: date | None = Field(
+        description="The earliest expected date of what is still incoming"
+    )
+    available_to_promise: DecimalOut = Field(
+        description="available + incoming expected on or before `by`"
+    )
+
+
+class WarehouseQuantities(Promise, Quantities):
     warehouse: str
+
+
+class TotalQuantities(Promise, Quantities):
+    pass
 
 
 class AvailabilityRead(BaseModel):
     product_id: uuid.UUID
     sku: str
     unit: str
+    by: date = Field(description="The day available_to_promise is for")
     warehouses: list[WarehouseQuantities]
-    total: Quantities
+    total: TotalQuantities
 
     @classmethod
     def of(cls, a: Availability) -> Self:
@@ -361,13 +381,23 @@ class AvailabilityRead(BaseModel):
             product_id=a.product.public_id,
             sku=a.product.sku,
             unit=a.product.unit.code,
+            by=a.by,
             warehouses=[
                 WarehouseQuantities(
-                    warehouse=w.warehouse.code, **Quantities.of(w.figures).model_dump()
+                    warehouse=w.warehouse.code,
+                    incoming=w.incoming,
+                    incoming_expected=w.next_expected,
+                    available_to_promise=w.available_to_promise,
+                    **Quantities.of(w.figures).model_dump(),
                 )
                 for w in a.warehouses
             ],
-            total=Quantities.of(a.total),
+            total=TotalQuantities(
+                incoming=a.incoming,
+                incoming_expected=a.next_expected,
+                available_to_promise=a.available_to_promise,
+                **Quantities.of(a.total).model_dump(),
+            ),
         )
 
 

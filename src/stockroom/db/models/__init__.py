@@ -12,6 +12,7 @@ from stockroom.db.models.auth import (
 )
 from stockroom.db.models.base import Base
 from stockroom.db.models.catalog import Category, Product, Unit
+from stockroom.db.models.counts import CountLine, CountTask
 from stockroom.db.models.idempotency import IdempotencyRecord
 from stockroom.db.models.lots import Lot
 from stockroom.db.models.orders import (
@@ -33,6 +34,7 @@ from stockroom.db.models.procurement import (
     Supplier,
     SupplierProduct,
 )
+from stockroom.db.models.reorder import ReorderRequest, WarehouseReorderSetting
 from stockroom.db.models.reservations import Reservation, ReservationAllocation
 from stockroom.db.models.stock import StockBalance, StockMovement
 from stockroom.db.models.warehouses import Location, Warehouse
@@ -44,6 +46,8 @@ __all__ = [
     "AuthSession",
     "Base",
     "Category",
+    "CountLine",
+    "CountTask",
     "Customer",
     "CustomerAddress",
     "IdempotencyRecord",
@@ -56,6 +60,7 @@ __all__ = [
     "PurchaseOrderReceipt",
     "PurchaseOrderReceiptLine",
     "RefreshToken",
+    "ReorderRequest",
     "Reservation",
     "ReservationAllocation",
     "ReturnLine",
@@ -72,6 +77,7 @@ __all__ = [
     "Unit",
     "User",
     "Warehouse",
+    "WarehouseReorderSetting",
     "api_key_warehouses",
     "user_warehouses",
 ]

@@ -3,7 +3,16 @@
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
 from stockroom.db.models.base import Base, PublicId, Timestamps, Versioned, postgresql_only
@@ -57,6 +66,11 @@ class Product(PublicId, Timestamps, Versioned, Base):
     reorder_quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
     lead_time_days: Mapped[int] = mapped_column(default=0)
     overstock_level: Mapped[Decimal | None] = mapped_column(Quantity)
+    # The automatic reorder sends the purchase order it drafts at once (else it waits as DRAFT).
+    auto_replenish: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Some warehouse overrides the reorder settings (services/reorder_settings.py keeps it):
+    # with this off and reorder_point 0, a shipment costs the reorder trigger no statement.
+    reorder_by_warehouse: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
     # Lots (issue 12): a lot-tracked product names a lot on every inbound move; an
     # expiry-tracked one is lot-tracked too and its lots carry an expiry date, by default

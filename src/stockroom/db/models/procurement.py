@@ -69,11 +69,29 @@ class SupplierProduct(Timestamps, Versioned, Base):
     product: Mapped[Product] = relationship(lazy="raise")
 
 
+# Statuses in which a purchase order is still open (not RECEIVED, not CANCELLED).
+OPEN_REORDER = (
+    "reorder_product_id IS NOT NULL AND status IN ('DRAFT', 'SENT', 'CONFIRMED', 'PARTIAL')"
+)
+
+
 class PurchaseOrder(PublicId, Timestamps, Versioned, Base):
     """What we ordered from a supplier, delivered to one warehouse."""
 
     __tablename__ = "purchase_orders"
-    __table_args__ = (Index("ix_purchase_orders_status_expected", "status", "expected_date"),)
+    __table_args__ = (
+        Index("ix_purchase_orders_status_expected", "status", "expected_date"),
+        # Never two open reorder POs for one product and warehouse, however many shipments
+        # race to draft one: the loser's insert fails here (under a savepoint) and it moves on.
+        Index(
+            "uq_purchase_orders_open_reorder",
+            "reorder_product_id",
+            "warehouse_id",
+            unique=True,
+            sqlite_where=text(OPEN_REORDER),
+            postgresql_where=text(OPEN_REORDER),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # PO-000042, set from the id once the row exists (as sales orders' numbers).
@@ -89,6 +107,8 @@ class PurchaseOrder(PublicId, Timestamps, Versioned, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set on the orders the automatic reorder drafts: the product it reorders.
+    reorder_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
 
     supplier: Mapped[Supplier] = relationship(lazy="raise")
     warehouse: Mapped[Warehouse] = relationship(lazy="raise")
