@@ -21,8 +21,9 @@ from integration.conftest import PASSWORD, ClientFactory
 from stockroom.api.app import create_app
 from stockroom.config import Settings
 from stockroom.db.engine import Database
-from stockroom.db.models import StockMovement
+from stockroom.db.models import Lot, StockMovement
 from stockroom.domain.access import ROLE_PERMISSIONS, Actor, Permission, Role
+from stockroom.domain.operations import Receive
 from stockroom.services import (
     api_keys,
     catalog,
@@ -33,6 +34,7 @@ from stockroom.services import (
     purchase_orders,
     reorder_settings,
     reservations,
+    stock,
     suppliers,
     users,
 )
@@ -117,6 +119,7 @@ TARGET_FOR = {
 QUERIES = {
     "/api/v1/inventory/availability": {"sku": "WIDGET"},
     "/api/v1/putaway/suggestion": {"sku": "WIDGET", "warehouse": "MAIN", "quantity": "1"},
+    "/api/v1/lots": {"sku": "LOTTED"},
 }
 
 
@@ -161,6 +164,7 @@ def _seed(session: Session, settings: Settings) -> dict[str, str]:
     partly, shipped = _orders(session, buyer.public_id)
     _supplier(session)
     return {
+        **lot_in(session, "MAIN", create=True),
         **purchase_orders_in(session, "MAIN"),
         **count_tasks_in(session, "MAIN"),
         "customer_id": str(buyer.public_id),
@@ -190,6 +194,17 @@ def _supplier(session: Session) -> None:
     reorder_settings.set_setting(
         session, "WIDGET", "MAIN", {"reorder_point": Decimal(3)}, None, None
     )
+
+
+def lot_in(session: Session, warehouse_code: str, *, create: bool = False) -> dict[str, str]:
+    """A lot of LOTTED (lot-tracked) with stock only in the warehouse."""
+    if create:
+        product(session, "LOTTED", lot_tracked=True)
+    op = Receive("LOTTED", f"{warehouse_code}/A-01", Decimal(5), lot=f"L-{warehouse_code}")
+    [moved] = stock.apply(session, op)
+    lot = session.get(Lot, moved.lot_id)
+    assert lot is not None
+    return {"lot_id": str(lot.public_id)}
 
 
 def purchase_orders_in(session: Session, warehouse_code: str) -> dict[str, str]:

@@ -162,10 +162,33 @@ def _only_own_warehouses(answer: Any) -> str | None:
     return None if codes == [OWN] else f"lists {codes}"
 
 
+# A lot is the product's, in no warehouse; its stock and its trace are: only MAIN's show.
+def _only_own(sites: set[str]) -> str | None:
+    return None if sites <= {OWN} else f"shows stock of {sorted(sites - {OWN})}"
+
+
+def _lots_show_only_own_stock(answer: Any) -> str | None:
+    lots = answer.json()["items"]
+    return _only_own({loc["warehouse"] for lot in lots for loc in lot["locations"]})
+
+
+def _lot_shows_only_own_stock(answer: Any) -> str | None:
+    return _only_own({loc["warehouse"] for loc in answer.json()["locations"]})
+
+
+def _trace_shows_only_own_movements(answer: Any) -> str | None:
+    return _only_own({m["warehouse"] for m in answer.json()["items"]})
+
+
 # Lists that cannot name another warehouse: what they must leave out instead.
 LISTED_WITHOUT_OTHERS: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("get", "/api/v1/warehouses"): _only_own_warehouses,
+    ("get", "/api/v1/lots"): _lots_show_only_own_stock,
+    ("get", "/api/v1/lots/{lot_id}"): _lot_shows_only_own_stock,
+    ("get", "/api/v1/lots/{lot_id}/movements"): _trace_shows_only_own_movements,
 }
+# The query those lists need.
+LISTED_QUERIES = {("get", "/api/v1/lots"): {"sku": "LOTTED"}}
 
 
 # Building the app for its OpenAPI document takes seconds: once per run is enough.
@@ -209,6 +232,7 @@ def _seed_other(session: Session, customer_id: str) -> dict[str, str]:
         "order_id": partly,
         "shipped_order_id": shipped,
         **matrix.purchase_orders_in(session, OTHER),
+        **matrix.lot_in(session, OTHER),
         **matrix.count_tasks_in(session, OTHER),
     }
 
@@ -247,7 +271,8 @@ def _request(
         body = json.loads(
             text.replace("{role}", who).replace("{customer_id}", names["customer_id"])
         )
-    query = {k: v.format(**names) for k, v in WAREHOUSE_BOUND.get(op, {}).items()}
+    bound = WAREHOUSE_BOUND.get(op) or LISTED_QUERIES.get(op, {})
+    query = {k: v.format(**names) for k, v in bound.items()}
     headers = {}
     if method in ("put", "patch"):
         etag = admin.get(url).headers.get("ETag")

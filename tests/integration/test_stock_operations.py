@@ -251,7 +251,13 @@ def test_availability_per_warehouse_and_total(client: TestClient, world: object)
     assert body["unit"] == "kg"
     per_site = {w["warehouse"]: w["available"] for w in body["warehouses"]}
     assert per_site == {"EAST": "0.25", "MAIN": "3.5"}
-    unsellable = {"in_transit": "0", "staged": "0", "quarantined": "0", "on_hold": "0"}
+    unsellable = {
+        "in_transit": "0",
+        "staged": "0",
+        "quarantined": "0",
+        "on_hold": "0",
+        "expired": "0",
+    }
     # Nothing on order: nothing incoming, and all that is available can be promised.
     promise = {"incoming": "0", "incoming_expected": None, "available_to_promise": "3.75"}
     assert body["total"] == {

@@ -70,9 +70,15 @@ def get_availability(
 
 @router.get("/{product_id}/{location_id}", response_model=BalanceRead, name="inventory_get_balance")
 def get_balance(
-    actor: StockReader, product_id: uuid.UUID, location_id: uuid.UUID, session: ReadSession
+    actor: StockReader,
+    product_id: uuid.UUID,
+    location_id: uuid.UUID,
+    session: ReadSession,
+    lot: Annotated[
+        str | None, Query(max_length=64, description="The lot (lot-tracked products)")
+    ] = None,
 ) -> BalanceRead:
-    found = inventory.get_balance(session, product_id, location_id, actor)
+    found = inventory.get_balance(session, product_id, location_id, actor, lot)
     [view] = inventory.balance_views(session, [found])
     return BalanceRead.of(view)
 

@@ -4,7 +4,10 @@ Stock is available only where a picker may take it for an order: at an active lo
 a sellable type (the types the reservation pick order draws on) in an active warehouse.
 Everything else on hand is reported apart, so that for any set of balances
 
-    on_hand = reserved + available + in_transit + staged + quarantined + on_hold
+    on_hand = reserved + available + in_transit + staged + quarantined + on_hold + expired
+
+Free stock of an expired lot (``domain.lots.is_expired``) is ``expired`` wherever it is:
+it stays on hand until written off, but it is never promised.
 
 Availability, inventory lists, "below reorder point" and reservations all use this rule.
 """
@@ -27,14 +30,19 @@ _UNSELLABLE_BUCKET: dict[str, str] = {
 }
 ON_HOLD = "on_hold"  # deactivated location or closed warehouse
 AVAILABLE = "available"
+EXPIRED = "expired"  # a lot past its expiry date
 
 
 def is_sellable(location_type: str, location_active: bool, warehouse_active: bool) -> bool:
     return location_active and warehouse_active and location_type in SELLABLE_TYPES
 
 
-def bucket_of(location_type: str, location_active: bool, warehouse_active: bool) -> str:
+def bucket_of(
+    location_type: str, location_active: bool, warehouse_active: bool, expired: bool = False
+) -> str:
     """Which figure the free (unreserved) stock of such a location counts in."""
+    if expired:
+        return EXPIRED
     if not (location_active and warehouse_active):
         return ON_HOLD
     if location_type in SELLABLE_TYPES:
@@ -56,6 +64,7 @@ class Breakdown:
     staged: Decimal = ZERO
     quarantined: Decimal = ZERO
     on_hold: Decimal = ZERO
+    expired: Decimal = ZERO
 
     @classmethod
     def of(cls, on_hand: Decimal, reserved: Decimal, bucket: str) -> Self:

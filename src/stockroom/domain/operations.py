@@ -3,9 +3,13 @@
 Products are named by SKU, locations by ``WAREHOUSE/LOCATION`` code or by id.
 ``override_capacity`` on an inbound operation lets it go beyond the target location's
 weight and volume limits (managers only; the ledger row records it).
+``lot`` names the lot of a lot-tracked product (``domain.lots``): required inbound, with
+``expiry_date`` for a new lot (``accept_expired`` lets a past date land, expired);
+optional outbound, where FEFO chooses without it.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from stockroom.domain.movements import ReasonCode
@@ -28,6 +32,9 @@ class Receive:
     reference: Reference = Reference()
     note: str | None = None
     override_capacity: bool = False
+    lot: str | None = None
+    expiry_date: date | None = None
+    accept_expired: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class Ship:
     quantity: Decimal
     reference: Reference = Reference()
     note: str | None = None
+    lot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Transfer:
     reference: Reference = Reference()
     note: str | None = None
     override_capacity: bool = False
+    lot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,9 @@ class Adjust:
     reference: Reference = Reference()
     note: str | None = None
     override_capacity: bool = False
+    lot: str | None = None
+    expiry_date: date | None = None
+    accept_expired: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,8 @@ class Count:
     reference: Reference = Reference()
     note: str | None = None
     override_capacity: bool = False
+    lot: str | None = None
+    expiry_date: date | None = None
 
 
 StockOperation = Receive | Ship | Transfer | Adjust | Count

@@ -7,10 +7,12 @@ sits at locations and the balance of each location must say what is promised fro
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
 from stockroom.domain.errors import InvalidState
+from stockroom.domain.lots import FEFO, fefo_key
 from stockroom.domain.movements import LocationType
 
 
@@ -67,6 +69,8 @@ PICK_ORDER: dict[str, int] = {
     LocationType.RECEIVING: 4,
 }
 STRATEGY = "pick-faces-first"
+# Lot-tracked products: the lot expiring first, and within a lot pick faces first.
+LOT_STRATEGY = f"{FEFO}, {STRATEGY}"
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ class Candidate:
     location_type: str
     location_code: str
     available: Decimal
+    lot_id: int | None = None  # lot-tracked products: one candidate per lot at a location
+    expires_on: date | None = None
 
 
 def allocatable(location_type: str) -> bool:
@@ -84,23 +90,39 @@ def allocatable(location_type: str) -> bool:
 
 
 def pick_order(candidates: Iterable[Candidate]) -> list[Candidate]:
-    """Pick faces first, then bulk...; within a kind by location code, for a stable plan."""
+    """FEFO first (lots expiring earliest; untracked stock has no lot and ties), then pick
+    faces, bulk...; within a kind by location code, for a stable plan. The caller leaves
+    expired lots out of the candidates."""
     usable = [c for c in candidates if allocatable(c.location_type) and c.available > 0]
-    return sorted(usable, key=lambda c: (PICK_ORDER[c.location_type], c.location_code))
+    return sorted(
+        usable,
+        key=lambda c: (
+            fefo_key(c.expires_on, c.lot_id or 0) if c.lot_id is not None else (),
+            PICK_ORDER[c.location_type],
+            c.location_code,
+        ),
+    )
 
 
-def allocate(need: Decimal, candidates: Sequence[Candidate]) -> list[tuple[int, Decimal]]:
-    """Take ``need`` from the candidates in pick order: [(location_id, quantity)].
+def allocate_candidates(
+    need: Decimal, candidates: Sequence[Candidate]
+) -> list[tuple[Candidate, Decimal]]:
+    """Take ``need`` from the candidates in pick order: [(candidate, quantity)].
 
     Takes less than ``need`` when there is not enough; the caller decides whether a
     partial allocation is acceptable.
     """
-    plan: list[tuple[int, Decimal]] = []
+    plan: list[tuple[Candidate, Decimal]] = []
     remaining = need
     for candidate in pick_order(candidates):
         if remaining <= 0:
             break
         take = min(remaining, candidate.available)
-        plan.append((candidate.location_id, take))
+        plan.append((candidate, take))
         remaining -= take
     return plan
+
+
+def allocate(need: Decimal, candidates: Sequence[Candidate]) -> list[tuple[int, Decimal]]:
+    """``allocate_candidates`` by location id: [(location_id, quantity)]."""
+    return [(c.location_id, taken) for c, taken in allocate_candidates(need, candidates)]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from stockroom.db.models import Category, Product, Unit
 from stockroom.db.queries import catalog as queries
 from stockroom.db.queries import inventory as inventory_queries
+from stockroom.db.queries import lots as lot_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.domain.access import Actor
 from stockroom.domain.barcodes import barcode_problem
@@ -146,9 +147,28 @@ def _apply_product_fields(session: Session, product: Product, fields: dict[str, 
         product.category = None if category_id is None else get_category(session, category_id)
     if fields.get("barcode"):
         _check_barcode(session, product, fields["barcode"])
+    tracked_before = product.id is not None and (product.lot_tracked or product.expiry_tracked)
     for name, value in fields.items():
         setattr(product, name, value)
     _check_levels(product)
+    _check_lot_flags(session, product, tracked_before)
+
+
+def _check_lot_flags(session: Session, product: Product, tracked_before: bool) -> None:
+    """An expiry-tracked product is lot-tracked. The flag may change only while no stock
+    is on hand on the other side of it: stock without a lot could not be shipped FEFO,
+    and lot stock of an untracked product would be unreachable."""
+    product.lot_tracked = bool(product.lot_tracked or product.expiry_tracked)
+    product.expiry_tracked = bool(product.expiry_tracked)
+    if product.id is None or product.lot_tracked == tracked_before:
+        return
+    if lot_queries.on_hand_by_lotting(session, product.id, lotted=tracked_before) > 0:
+        side = "in lots" if tracked_before else "without a lot"
+        raise RuleViolation(
+            f"product {product.sku} has stock {side} on hand; lot tracking can change only "
+            "when there is none",
+            field="lot_tracked",
+        )
 
 
 def _unit_or_404(session: Session, code: str) -> Unit:

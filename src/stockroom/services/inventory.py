@@ -17,9 +17,10 @@ from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import utcnow
 from stockroom.domain.access import Actor
 from stockroom.domain.availability import Breakdown, bucket_of, is_sellable
-from stockroom.domain.errors import NotFound
+from stockroom.domain.errors import NotFound, RuleViolation
+from stockroom.domain.lots import is_expired, today
 from stockroom.domain.reorder import needs_reorder
-from stockroom.services import references
+from stockroom.services import lots, references
 from stockroom.services.catalog import get_category
 from stockroom.services.warehouses import get_warehouse
 
@@ -84,12 +85,24 @@ def list_balances(
 
 
 def get_balance(
-    session: Session, product_id: uuid.UUID, location_id: uuid.UUID, actor: Actor | None = None
+    session: Session,
+    product_id: uuid.UUID,
+    location_id: uuid.UUID,
+    actor: Actor | None = None,
+    lot: str | None = None,
 ) -> StockBalance:
+    """One balance; a lot-tracked product has one per lot, so the lot must be named."""
     product = references.product_by_id(session, product_id)
     location = references.location(session, str(location_id), actor)
+    lot_id = None
+    if lots.tracked(product) or lot is not None:
+        if lot is None:
+            raise RuleViolation(f"product {product.sku} is lot-tracked: name the lot", field="lot")
+        lot_id = lots.named_lot(session, product, lot).id
     stmt = queries.balances_query().where(
-        StockBalance.product_id == product.id, StockBalance.location_id == location.id
+        StockBalance.product_id == product.id,
+        StockBalance.location_id == location.id,
+        StockBalance.lot_id.is_(None) if lot_id is None else StockBalance.lot_id == lot_id,
     )
     balance = session.scalars(stmt).one_or_none()
     if balance is None:
@@ -109,19 +122,20 @@ class BalanceView:
 
 def balance_views(session: Session, balances: list[StockBalance]) -> list[BalanceView]:
     overdue = _overdue_reserved(session, balances)
-    return [_view(b, overdue.get((b.product_id, b.location_id), ZERO)) for b in balances]
+    return [_view(b, overdue.get((b.product_id, b.location_id, b.lot_id), ZERO)) for b in balances]
 
 
 def _view(balance: StockBalance, overdue: Decimal) -> BalanceView:
     reserved = balance.reserved - overdue
     place = balance.location
     sellable = is_sellable(place.type, place.is_active, balance.warehouse.is_active)
+    sellable = sellable and not is_expired(balance.expires_on, today())
     return BalanceView(balance, reserved, balance.on_hand - reserved if sellable else ZERO)
 
 
 def _overdue_reserved(
     session: Session, balances: list[StockBalance]
-) -> dict[tuple[int, int], Decimal]:
+) -> dict[tuple[int, int, int | None], Decimal]:
     """What these balances still count as reserved for reservations past their expiry.
 
     Readers subtract it: an expired reservation stops counting at once, even before
@@ -189,9 +203,12 @@ def availability(
     overdue = reservation_queries.overdue_by_place_kind(session, product.id, utcnow())
     figures: dict[int, Breakdown] = {}
     places: dict[int, Warehouse] = {}
-    for site, kind, active, on_hand, reserved in rows:
-        held = reserved - overdue.get((site.id, kind, active), ZERO)
-        part = Breakdown.of(on_hand, held, bucket_of(kind, active, site.is_active))
+    for site, kind, active, lapsed, on_hand, reserved in rows:
+        # Overdue reservations free their stock once, in whichever row of the kind it is.
+        lapsed_hold = min(reserved, overdue.get((site.id, kind, active), ZERO))
+        overdue[(site.id, kind, active)] = overdue.get((site.id, kind, active), ZERO) - lapsed_hold
+        held = reserved - lapsed_hold
+        part = Breakdown.of(on_hand, held, bucket_of(kind, active, site.is_active, lapsed))
         figures[site.id] = figures.get(site.id, Breakdown()) + part
         places[site.id] = site
     coming = reorder_queries.incoming(session, product.id, actor, warehouse_id, by)

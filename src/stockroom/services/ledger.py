@@ -5,6 +5,7 @@ and the outbox events. Nothing else in Stockroom writes ``stock_balances``.
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import (
     Location,
+    Lot,
     Product,
     ReservationAllocation,
     StockMovement,
@@ -53,6 +55,21 @@ class LedgerEntry:
     reason_code: str | None = None
     note: str | None = None
     correlation_id: uuid.UUID | None = None
+    # The lot moved (lot-tracked products only): its balance is product x location x lot.
+    lot: Lot | None = None
+
+
+def lot_key(lot: Lot | None) -> queries.LotKey | None:
+    return None if lot is None else queries.LotKey(lot.id, lot.expires_on)
+
+
+def lot_id(lot: Lot | None) -> int | None:
+    return None if lot is None else lot.id
+
+
+def lot_of(session: Session, allocation: ReservationAllocation) -> Lot | None:
+    """The allocation's lot (no statement for untracked stock, nor for a lot already loaded)."""
+    return None if allocation.lot_id is None else session.get(Lot, allocation.lot_id)
 
 
 # A count retries its compare-and-set this often before giving up under heavy traffic.
@@ -77,7 +94,7 @@ def post(session: Session, entry: LedgerEntry, *, actor: str | None = None) -> S
 
 def _refusal(session: Session, entry: LedgerEntry) -> DomainError:
     """Why the guard said no: the balance would exceed the maximum, or stock is short."""
-    current = queries.read_balance(session, entry.product.id, entry.location.id)
+    current = queries.read_balance(session, entry.product.id, entry.location.id, lot_id(entry.lot))
     on_hand = Decimal(0) if current is None else current.on_hand
     if entry.quantity > 0 and on_hand + entry.quantity > MAX_QUANTITY:
         return BalanceLimitExceeded(on_hand, entry.quantity, MAX_QUANTITY)
@@ -88,7 +105,7 @@ def _refusal(session: Session, entry: LedgerEntry) -> DomainError:
 
 def expire_overdue(
     session: Session,
-    at: "LedgerEntry | tuple[Product, Location]",
+    at: "LedgerEntry | tuple[Product, Location] | tuple[Product, Location, Lot | None]",
     now: datetime,
     actor: str | None = None,
 ) -> bool:
@@ -98,8 +115,13 @@ def expire_overdue(
     come by yet: whoever needs the stock releases it, with the same EXPIRE ledger row the
     worker would write. Only this balance is touched, so no lock order is broken.
     """
-    product, location = (at.product, at.location) if isinstance(at, LedgerEntry) else at
-    claimed = reservation_queries.claim_overdue_at(session, product.id, location.id, now)
+    if isinstance(at, LedgerEntry):
+        product, location, lot = at.product, at.location, at.lot
+    else:
+        product, location, lot = at[0], at[1], (at[2] if len(at) > 2 else None)
+    claimed = reservation_queries.claim_overdue_at(
+        session, product.id, location.id, now, lot_id(lot)
+    )
     for allocation, reservation_id in claimed:
         expire_allocation(session, allocation, product, location, reservation_id, actor)
     return bool(claimed)
@@ -122,6 +144,7 @@ def expire_allocation(
         reserved_delta=-allocation.open,
         reference_type=ReferenceType.RESERVATION,
         reference_id=str(reservation_id),
+        lot=lot_of(session, allocation),
     )
     allocation.status, allocation.open = ReservationStatus.EXPIRED, Decimal(0)
     return post(session, entry, actor=actor)
@@ -140,6 +163,7 @@ def _change(session: Session, entry: LedgerEntry, now: datetime) -> queries.Bala
         entry.quantity,
         reserved_delta=entry.reserved_delta,
         now=now,
+        lot_id=lot_id(entry.lot),
     )
 
 
@@ -157,7 +181,7 @@ def post_count(
         raise BalanceLimitExceeded(Decimal(0), counted, MAX_QUANTITY)
     _ensure_balance(session, entry, now)
     for _ in range(COUNT_ATTEMPTS):
-        seen = queries.read_balance(session, product_id, location_id)
+        seen = queries.read_balance(session, product_id, location_id, lot_id(entry.lot))
         assert seen is not None
         if counted < seen.reserved and expire_overdue(session, entry, now, actor):
             continue  # what overdue reservations held is free again: read it anew
@@ -172,6 +196,7 @@ def post_count(
             now=now,
             expect_version=seen.version,
             counted=True,
+            lot_id=lot_id(entry.lot),
         )
         if state is not None:
             return _record(session, replace(entry, quantity=delta), state, actor, now)
@@ -205,12 +230,18 @@ def _counted_change(
     session: Session, entry: LedgerEntry, now: datetime
 ) -> queries.BalanceState | None:
     return queries.change_balance(
-        session, entry.product.id, entry.location.id, entry.quantity, now=now, counted=True
+        session,
+        entry.product.id,
+        entry.location.id,
+        entry.quantity,
+        now=now,
+        counted=True,
+        lot_id=lot_id(entry.lot),
     )
 
 
 def _count_refusal(session: Session, entry: LedgerEntry) -> DomainError:
-    current = queries.read_balance(session, entry.product.id, entry.location.id)
+    current = queries.read_balance(session, entry.product.id, entry.location.id, lot_id(entry.lot))
     if current is None:
         return _refusal(session, entry)
     after, reserved = current.on_hand + entry.quantity, current.reserved
@@ -219,28 +250,46 @@ def _count_refusal(session: Session, entry: LedgerEntry) -> DomainError:
     return _refusal(session, entry)
 
 
+Place = tuple[Product, Location] | tuple[Product, Location, Lot | None]
+BalanceKey = tuple[int, int, int | None]
+
+
 def lock_balances(
-    session: Session, places: list[tuple[Product, Location]]
-) -> dict[tuple[int, int], queries.BalanceState]:
-    """Lock (creating if need be) several balances in one fixed order: product, location.
+    session: Session, places: Sequence[Place]
+) -> dict[BalanceKey, queries.BalanceState]:
+    """Lock (creating if need be) several balances in one fixed order: product, location,
+    lot (untracked first).
 
     A request that then touches them in any order cannot deadlock with another request
     that locked an overlapping set, because both acquired their locks in this order.
-    Returns each balance as locked, by (product id, location id).
+    Returns each balance as locked, by (product id, location id, lot id).
     """
     now = utcnow()
-    keys = sorted({(p.id, loc.id, loc.warehouse_id) for p, loc in places})
-    return {
-        (product_id, location_id): queries.lock_balance(
-            session, product_id, location_id, warehouse_id, now
+    lots: dict[int, Lot] = {}
+    keys: set[tuple[int, int, int, int]] = set()
+    for place in places:
+        product, location = place[0], place[1]
+        lot = place[2] if len(place) > 2 else None
+        if lot is not None:
+            lots[lot.id] = lot
+        keys.add((product.id, location.id, 0 if lot is None else lot.id, location.warehouse_id))
+    locked: dict[BalanceKey, queries.BalanceState] = {}
+    for product_id, location_id, lot_number, warehouse_id in sorted(keys):
+        lot = lots.get(lot_number)
+        locked[(product_id, location_id, lot_id(lot))] = queries.lock_balance(
+            session, product_id, location_id, warehouse_id, now, lot_key(lot)
         )
-        for product_id, location_id, warehouse_id in keys
-    }
+    return locked
 
 
 def _ensure_balance(session: Session, entry: LedgerEntry, now: datetime) -> None:
     queries.create_empty_balance(
-        session, entry.product.id, entry.location.id, entry.location.warehouse_id, now
+        session,
+        entry.product.id,
+        entry.location.id,
+        entry.location.warehouse_id,
+        now,
+        lot_key(entry.lot),
     )
 
 
@@ -276,6 +325,7 @@ def _record(
         note=entry.note,
         actor=actor,
         correlation_id=entry.correlation_id,
+        lot=entry.lot,
         created_at=now,
     )
     session.add(movement)
@@ -326,14 +376,16 @@ def _events(
     ]
 
 
-def on_hand_at(session: Session, product_id: int, location_id: int) -> Decimal:
+def on_hand_at(
+    session: Session, product_id: int, location_id: int, lot: int | None = None
+) -> Decimal:
     """On hand at one balance (0 if there is none), as this transaction sees it."""
-    state = queries.read_balance(session, product_id, location_id)
+    state = queries.read_balance(session, product_id, location_id, lot)
     return Decimal(0) if state is None else state.on_hand
 
 
-def free_at(session: Session, product_id: int, location_id: int) -> Decimal:
+def free_at(session: Session, product_id: int, location_id: int, lot: int | None = None) -> Decimal:
     """On hand minus reserved at one balance (0 if there is none), as this transaction
     sees it: under the caller's row lock, what can still be promised or shipped there."""
-    state = queries.read_balance(session, product_id, location_id)
+    state = queries.read_balance(session, product_id, location_id, lot)
     return Decimal(0) if state is None else state.on_hand - state.reserved

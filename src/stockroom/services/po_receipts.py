@@ -9,6 +9,7 @@ are read back from the ledger (its RECEIVE movements referencing the order).
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -46,6 +47,9 @@ class ReceiptLineIn:
     line: int | None = None  # the line number, or
     sku: str | None = None  # the product of exactly one line
     location: str | None = None  # None: the put-away suggestion in the order's warehouse
+    lot_number: str | None = None  # required for lot-tracked products (domain.lots)
+    expiry_date: date | None = None
+    accept_expired: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ def receive(
                 quantity=m.quantity,
                 location_id=m.location_id,
                 movement_id=m.id,
+                lot_id=m.lot_id,
             )
             for m in movements
         ]
@@ -145,6 +150,9 @@ def _book(
         reference=Reference(ReferenceType.PO.value, order.number),
         note=command.note,
         override_capacity=command.override_capacity,
+        lot=entry.lot_number,
+        expiry_date=entry.expiry_date,
+        accept_expired=entry.accept_expired,
     )
     movements = stock.apply(session, op, actor=actor)
     received = sum((m.quantity for m in movements), Decimal(0))

@@ -11,7 +11,7 @@ locks and plans, so the plan cannot be overtaken by a concurrent request.
 """
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import (
     Location,
+    Lot,
     Product,
     Reservation,
     ReservationAllocation,
     StockMovement,
     Warehouse,
 )
+from stockroom.db.queries import lots as lot_queries
 from stockroom.db.queries import reservations as queries
 from stockroom.db.queries import warehouses as warehouse_queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
@@ -39,13 +41,15 @@ from stockroom.domain.errors import (
     RuleViolation,
     Shortage,
 )
+from stockroom.domain.lots import today
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.quantities import check_quantity
 from stockroom.domain.reservations import (
+    LOT_STRATEGY,
     STRATEGY,
     Candidate,
     ReservationStatus,
-    allocate,
+    allocate_candidates,
     require_transition,
 )
 from stockroom.services import ledger, references
@@ -86,7 +90,17 @@ class _Line:
     quantity: Decimal
     location: Location | None
     order_line_id: int | None = None
-    places: list[Location] = field(default_factory=list)
+    # Where the line may draw from: a location, and the lot there (lot-tracked products).
+    places: list[tuple[Location, Lot | None]] = field(default_factory=list)
+
+
+# A balance by (product id, location id, lot id); the plan of a line, allocation by allocation.
+Key = tuple[int, int, int | None]
+Plan = list[tuple[Location, Lot | None, Decimal]]
+
+
+def _key(product_id: int, location_id: int, lot: Lot | None) -> Key:
+    return (product_id, location_id, ledger.lot_id(lot))
 
 
 def reserve(session: Session, command: Reserve, actor: Actor | None) -> Reserved:
@@ -134,60 +148,62 @@ def _resolve(session: Session, line: ReserveLine, actor: Actor | None) -> _Line:
 
 def _lock_and_read(
     session: Session, lines: list[_Line], now: datetime, actor: Actor | None
-) -> dict[tuple[int, int], Candidate]:
-    """Lock every balance a line may draw on, expire what is overdue there, read what is free."""
+) -> dict[Key, Candidate]:
+    """Lock every balance a line may draw on, expire what is overdue there, read what is free.
+
+    Balances of expired lots are never candidates (``domain.lots``)."""
     for line in lines:
         only = line.location.id if line.location else None
         found = queries.candidate_balances(
-            session, line.product.id, line.warehouse.id, only, SELLABLE_TYPES
+            session, line.product.id, line.warehouse.id, only, SELLABLE_TYPES, today()
         )
-        line.places = [location for _, location in found]
+        lots = lot_queries.lots_of(session, {b.lot_id for b, _ in found if b.lot_id is not None})
+        line.places = [(loc, None if b.lot_id is None else lots[b.lot_id]) for b, loc in found]
     places = {
-        (line.product.id, loc.id): (line.product, loc) for line in lines for loc in line.places
+        _key(line.product.id, loc.id, lot): (line.product, loc, lot)
+        for line in lines
+        for loc, lot in line.places
     }
     locked = ledger.lock_balances(session, list(places.values()))
     label = actor.label if actor else None
-    free: dict[tuple[int, int], Candidate] = {}
-    for key in sorted(places):
-        product, location = places[key]
-        if ledger.expire_overdue(session, (product, location), now, label):
-            available = ledger.free_at(session, product.id, location.id)  # it changed
+    free: dict[Key, Candidate] = {}
+    for key in sorted(places, key=lambda k: (k[0], k[1], k[2] or 0)):
+        product, location, lot = places[key]
+        if ledger.expire_overdue(session, places[key], now, label):
+            available = ledger.free_at(session, product.id, location.id, key[2])  # it changed
         else:
             available = locked[key].on_hand - locked[key].reserved
-        free[key] = Candidate(location.id, location.type, location.code, available)
+        expires = None if lot is None else lot.expires_on
+        free[key] = Candidate(location.id, location.type, location.code, available, key[2], expires)
     return free
 
 
-def _plan(
-    lines: list[_Line], free: dict[tuple[int, int], Candidate]
-) -> tuple[list[list[tuple[Location, Decimal]]], list[Shortage]]:
+def _plan(lines: list[_Line], free: dict[Key, Candidate]) -> tuple[list[Plan], list[Shortage]]:
     """Each line's allocations; lines of the same product share what is free."""
-    plans: list[list[tuple[Location, Decimal]]] = []
+    plans: list[Plan] = []
     shortages: list[Shortage] = []
     for line in lines:
-        keys = [(line.product.id, loc.id) for loc in line.places]
-        by_id = {loc.id: loc for loc in line.places}
-        plan = allocate(line.quantity, [free[k] for k in keys])
-        for location_id, taken in plan:
-            key = (line.product.id, location_id)
-            left = free[key].available - taken
-            free[key] = Candidate(
-                location_id, free[key].location_type, free[key].location_code, left
-            )
+        at = {_key(line.product.id, loc.id, lot): (loc, lot) for loc, lot in line.places}
+        plan = allocate_candidates(line.quantity, [free[k] for k in at])
+        for candidate, taken in plan:
+            key = (line.product.id, candidate.location_id, candidate.lot_id)
+            free[key] = replace(free[key], available=free[key].available - taken)
         got = sum((taken for _, taken in plan), Decimal(0))
         if got < line.quantity:
             where = (
                 references.location_label(line.location) if line.location else line.warehouse.code
             )
             shortages.append(Shortage(line.product.sku, where, line.quantity, got))
-        plans.append([(by_id[location_id], taken) for location_id, taken in plan])
+        plans.append(
+            [(*at[(line.product.id, c.location_id, c.lot_id)], taken) for c, taken in plan]
+        )
     return plans, shortages
 
 
 def _book(
     session: Session,
     line: _Line,
-    plan: list[tuple[Location, Decimal]],
+    plan: Plan,
     command: Reserve,
     group: uuid.UUID,
     actor: Actor | None,
@@ -196,21 +212,21 @@ def _book(
         public_id=uuid.uuid4(),
         product=line.product,
         warehouse=line.warehouse,
-        quantity=sum((taken for _, taken in plan), Decimal(0)),
+        quantity=sum((taken for _, _, taken in plan), Decimal(0)),
         fulfilled=Decimal(0),
         status=ReservationStatus.ACTIVE,
         reference=command.reference,
         channel=command.channel,
         expires_at=command.expires_at,
         group_id=group,
-        strategy=STRATEGY if line.location is None else "location",
+        strategy=_strategy(line),
         created_by=actor.label if actor else None,
         order_line_id=line.order_line_id,
     )
     session.add(reservation)
     session.flush()
     allocations = []
-    for location, taken in plan:
+    for location, lot, taken in plan:
         allocation = ReservationAllocation(
             reservation_id=reservation.id,
             product_id=line.product.id,
@@ -220,11 +236,21 @@ def _book(
             open=taken,
             status=ReservationStatus.ACTIVE,
             expires_at=command.expires_at,
+            lot=lot,
         )
         session.add(allocation)
         allocations.append(allocation)
-        _post(session, MovementType.RESERVE, reservation, location, Decimal(0), taken, actor)
+        kind = MovementType.RESERVE
+        _post(session, kind, reservation, location, Decimal(0), taken, actor, lot=lot)
     return reservation, allocations
+
+
+def _strategy(line: _Line) -> str:
+    """How the allocations were chosen, as replies name it."""
+    lotted = line.product.lot_tracked or line.product.expiry_tracked
+    if line.location is not None:
+        return "location, fefo" if lotted else "location"
+    return LOT_STRATEGY if lotted else STRATEGY
 
 
 def _post(
@@ -236,6 +262,7 @@ def _post(
     reserved_delta: Decimal,
     actor: Actor | None,
     note: str | None = None,
+    lot: Lot | None = None,
 ) -> StockMovement:
     entry = LedgerEntry(
         type=kind,
@@ -246,6 +273,7 @@ def _post(
         reference_type=ReferenceType.RESERVATION,
         reference_id=str(reservation.public_id),
         note=note,
+        lot=lot,
     )
     return ledger.post(session, entry, actor=actor.label if actor else None)
 
@@ -269,7 +297,8 @@ def _locked(session: Session, public_id: uuid.UUID, actor: Actor | None) -> Rese
 
 def _open_allocations(session: Session, reservation: Reservation) -> list[ReservationAllocation]:
     allocations = queries.active_allocations(session, [reservation.id])
-    ledger.lock_balances(session, [(reservation.product, a.location) for a in allocations])
+    places = [(reservation.product, a.location, ledger.lot_of(session, a)) for a in allocations]
+    ledger.lock_balances(session, places)
     return allocations
 
 
@@ -294,6 +323,7 @@ def release_held(session: Session, reservation: Reservation, actor: Actor | None
             Decimal(0),
             give_back,
             actor,
+            lot=ledger.lot_of(session, allocation),
         )
         allocation.status, allocation.open = ReservationStatus.RELEASED, Decimal(0)
     _close(reservation, ReservationStatus.RELEASED, now)
@@ -367,7 +397,8 @@ def _ship_from(
         if take <= 0:
             break
         kind, where = MovementType.SHIP, allocation.location
-        moved.append(_post(session, kind, reservation, where, -take, -take, actor, note))
+        lot = ledger.lot_of(session, allocation)  # it ships from the lot it holds
+        moved.append(_post(session, kind, reservation, where, -take, -take, actor, note, lot))
         allocation.open -= take
         if allocation.open == 0:
             allocation.status = ReservationStatus.FULFILLED
@@ -406,9 +437,9 @@ def expire_due(session: Session, limit: int = 500) -> int:
     by_id = {r.id: r for r in due}
     allocations = queries.active_allocations(session, list(by_id))
     products = {p.id: p for p in queries.products_of(session, [r.product_id for r in due])}
-    places = [(products[a.product_id], a.location) for a in allocations]
+    places = [(products[a.product_id], a.location, ledger.lot_of(session, a)) for a in allocations]
     ledger.lock_balances(session, places)
-    for allocation, (product, location) in zip(allocations, places, strict=True):
+    for allocation, (product, location, _) in zip(allocations, places, strict=True):
         reservation_id = by_id[allocation.reservation_id].public_id
         ledger.expire_allocation(session, allocation, product, location, reservation_id, None)
     for reservation in due:
@@ -489,5 +520,8 @@ def lock_held_stock(session: Session, held: list[Reservation]) -> None:
     """
     by_id = {r.id: r for r in held}
     allocations = queries.active_allocations(session, list(by_id))
-    places = [(by_id[a.reservation_id].product, a.location) for a in allocations]
+    places = [
+        (by_id[a.reservation_id].product, a.location, ledger.lot_of(session, a))
+        for a in allocations
+    ]
     ledger.lock_balances(session, places)

@@ -79,6 +79,14 @@ def _row(
     found = next((ol for ol in order.lines if ol.line_no == line.line), None)
     if found is None:
         raise NotFound("order line", f"{order.number}/{line.line}")
+    if found.product.lot_tracked or found.product.expiry_tracked:
+        # A return line names no lot yet; booked without one, the stock would sit outside
+        # every lot, out of FEFO's reach. Refused until return lines carry the lot.
+        raise RuleViolation(
+            f"product {found.product.sku} is lot-tracked: returns of lots are not supported "
+            "yet; receive the goods with their lot instead",
+            field="lines",
+        )
     unit = found.product.unit
     quantity = check_quantity(line.quantity, unit.code, unit.decimals)
     location = _location(session, order, line, actor)

@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from stockroom.db.models import Location, Product, StockMovement
+from stockroom.db.models import Location, Lot, Product, StockMovement
 from stockroom.domain.access import Actor, require_warehouse
 from stockroom.domain.errors import DomainError, InsufficientStock, InvalidQuantity, RuleViolation
+from stockroom.domain.lots import InboundLot
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.operations import (
     Adjust,
@@ -27,7 +28,7 @@ from stockroom.domain.operations import (
 )
 from stockroom.domain.quantities import check_quantity
 from stockroom.domain.transfers import Place, adds_to_available
-from stockroom.services import allocation_moves, ledger, orders, putaway, references
+from stockroom.services import allocation_moves, ledger, lots, orders, putaway, references
 from stockroom.services.ledger import LedgerEntry
 
 
@@ -120,13 +121,24 @@ def _receive(look: _Lookups, op: Receive) -> list[StockMovement]:
     override = _admit(look, product, location, qty, op.override_capacity)
     cost = product.unit_cost if op.unit_cost is None else op.unit_cost
     note = putaway.with_override(op.note, override)
+    lot = lots.inbound_lot(
+        look.session, product, InboundLot(op.lot, op.expiry_date, op.accept_expired)
+    )
     entry = _entry(
-        MovementType.RECEIVE, product, location, qty, op.reference, unit_cost=cost, note=note
+        MovementType.RECEIVE,
+        product,
+        location,
+        qty,
+        op.reference,
+        unit_cost=cost,
+        note=note,
+        lot=lot,
     )
     # Orders waiting for this product here are served from it in the same transaction;
-    # their balances are locked before the receipt's, in the one fixed order.
+    # their balances are locked before the receipt's, in the one fixed order. (Lot
+    # balances are locked by the reservation that allocates them.)
     waiting = orders.backorder_places(look.session, product, location)
-    ledger.lock_balances(look.session, waiting)
+    ledger.lock_balances(look.session, waiting if lot is None else [])
     posted = [ledger.post(look.session, entry, actor=look.label)]
     _serve_backorders(look, product, location, waiting)
     return posted
@@ -157,8 +169,17 @@ def _serve_backorders(
 def _ship(look: _Lookups, op: Ship) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     qty = _quantity(product, op.quantity)
-    entry = _entry(MovementType.SHIP, product, location, -qty, op.reference, note=op.note)
-    return [ledger.post(look.session, entry, actor=look.label)]
+    taken = lots.outbound_lots(look.session, product, location, qty, op.lot, to_customer=True)
+    return [
+        ledger.post(
+            look.session,
+            _entry(
+                MovementType.SHIP, product, location, -part, op.reference, note=op.note, lot=lot
+            ),
+            actor=look.label,
+        )
+        for lot, part in taken
+    ]
 
 
 def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
@@ -177,22 +198,36 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
     if reference.type is None:
         reference = Reference(ReferenceType.TRANSFER.value, reference.id)
     waiting = _waiting_at(look, product, source, target)
-    # Reserved stock moves along within a warehouse (allocation_moves): its allocations
-    # are moved first, and the legs carry the same quantity of ``reserved``.
-    carried = allocation_moves.carry_reserved(
-        look.session,
-        product,
-        source,
-        target,
-        qty,
-        also_lock=waiting,
-        actor=look.label,
-        skip_locked=look.balances_locked,
-    )
-    legs = [
-        (MovementType.TRANSFER_OUT, source, -qty, -carried),
-        (MovementType.TRANSFER_IN, target, qty, carried),
-    ]
+    if lots.tracked(product):
+        # A lot keeps its number where it goes: each lot taken (FEFO without one named)
+        # moves as a pair of legs. Only free lot stock moves (carrying reserved lot stock
+        # along is not done yet): the guard refuses what is reserved.
+        taken = lots.outbound_lots(look.session, product, source, qty, op.lot, to_customer=False)
+        legs = [
+            leg
+            for lot, part in taken
+            for leg in [
+                (MovementType.TRANSFER_OUT, source, -part, Decimal(0), lot),
+                (MovementType.TRANSFER_IN, target, part, Decimal(0), lot),
+            ]
+        ]
+    else:
+        # Reserved stock moves along within a warehouse (allocation_moves): its allocations
+        # are moved first, and the legs carry the same quantity of ``reserved``.
+        carried = allocation_moves.carry_reserved(
+            look.session,
+            product,
+            source,
+            target,
+            qty,
+            also_lock=waiting,
+            actor=look.label,
+            skip_locked=look.balances_locked,
+        )
+        legs = [
+            (MovementType.TRANSFER_OUT, source, -qty, -carried, None),
+            (MovementType.TRANSFER_IN, target, qty, carried, None),
+        ]
     try:
         posted = _post_legs(look, product, legs, reference, notes)
     except InsufficientStock as short:
@@ -206,7 +241,7 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
 def _post_legs(
     look: _Lookups,
     product: Product,
-    legs: list[tuple[MovementType, Location, Decimal, Decimal]],
+    legs: list[tuple[MovementType, Location, Decimal, Decimal, Lot | None]],
     reference: Reference,
     notes: dict[MovementType, str | None],
 ) -> list[StockMovement]:
@@ -226,10 +261,11 @@ def _post_legs(
                 note=notes[kind],
                 correlation_id=link,
                 reserved_delta=promised,
+                lot=lot,
             ),
             actor=look.label,
         )
-        for kind, where, amount, promised in legs
+        for kind, where, amount, promised, lot in legs
     ]
 
 
@@ -240,21 +276,35 @@ def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
     if delta > 0:
         _check_inbound(product, location)
         override = _admit(look, product, location, delta, op.override_capacity)
+        given = InboundLot(op.lot, op.expiry_date, op.accept_expired)
+        parts = [(lots.inbound_lot(look.session, product, given), delta)]
     else:
         putaway.require_override_right(op.override_capacity, look.actor)
-    entry = _entry(
-        MovementType.ADJUST,
-        product,
-        location,
-        delta,
-        op.reference,
-        reason_code=op.reason_code.value,
-        note=putaway.with_override(op.note, override),
-    )
+        # A write-off (e.g. reason EXPIRED) names the lot; without one, FEFO chooses.
+        taken = lots.outbound_lots(
+            look.session, product, location, -delta, op.lot, to_customer=False
+        )
+        parts = [(lot, -part) for lot, part in taken]
     # Stock found (a positive adjustment) serves waiting orders as a receipt does.
     waiting = _waiting_at(look, product, None, location) if delta > 0 else []
-    ledger.lock_balances(look.session, waiting)
-    posted = [ledger.post(look.session, entry, actor=look.label)]
+    ledger.lock_balances(look.session, waiting if not lots.tracked(product) else [])
+    posted = [
+        ledger.post(
+            look.session,
+            _entry(
+                MovementType.ADJUST,
+                product,
+                location,
+                part,
+                op.reference,
+                reason_code=op.reason_code.value,
+                note=putaway.with_override(op.note, override),
+                lot=lot,
+            ),
+            actor=look.label,
+        )
+        for lot, part in parts
+    ]
     _serve_backorders(look, product, location, waiting)
     return posted
 
@@ -268,19 +318,23 @@ def _count(look: _Lookups, op: Count) -> list[StockMovement]:
     reference = op.reference
     if reference.type is None:
         reference = Reference(ReferenceType.COUNT.value, reference.id)
-    override = _admit_count(look, product, location, op)
+    # A count records what is there, an expired lot included.
+    lot = lots.inbound_lot(look.session, product, InboundLot(op.lot, op.expiry_date, True))
+    override = _admit_count(look, product, location, op, lot)
     note = putaway.with_override(op.note, override)
-    entry = _entry(MovementType.COUNT, product, location, Decimal(0), reference, note=note)
+    entry = _entry(MovementType.COUNT, product, location, Decimal(0), reference, note=note, lot=lot)
     # A count that finds more than the books said serves waiting orders like a receipt.
     waiting = _waiting_at(look, product, None, location) if op.counted > 0 else []
-    ledger.lock_balances(look.session, waiting)
+    ledger.lock_balances(look.session, waiting if lot is None else [])
     counted = ledger.post_count(look.session, entry, op.counted, actor=look.label)
     if counted.quantity > 0:
         _serve_backorders(look, product, location, waiting)
     return [counted]
 
 
-def _admit_count(look: _Lookups, product: Product, location: Location, op: Count) -> str | None:
+def _admit_count(
+    look: _Lookups, product: Product, location: Location, op: Count, lot: Lot | None
+) -> str | None:
     """A count above what is on hand moves the difference in: it must fit like a receipt.
 
     The location is locked before on-hand is read, so no inbound move lands in between.
@@ -290,7 +344,8 @@ def _admit_count(look: _Lookups, product: Product, location: Location, op: Count
     rise = Decimal(0)
     if putaway.capacity_applies(product, location):
         putaway.lock_limited(look.session, [(product, location)], look.locked)
-        rise = op.counted - ledger.on_hand_at(look.session, product.id, location.id)
+        on_hand = ledger.on_hand_at(look.session, product.id, location.id, ledger.lot_id(lot))
+        rise = op.counted - on_hand
     if rise <= 0:  # nothing moves in: even an over-full location may be counted down
         putaway.require_override_right(op.override_capacity, look.actor)
         return None
@@ -324,6 +379,8 @@ def _places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Lo
         refs = [op.from_location, op.to_location] if isinstance(op, Transfer) else [op.location]
         try:
             product = look.product(op.sku)
+            if lots.tracked(product):
+                continue  # lot balances are locked when the line picks its lots
             places += [(product, look.location(ref)) for ref in refs]
         except DomainError:
             continue

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from stockroom.db.models import Location, Product, Warehouse
+from stockroom.db.models import Location, Lot, Product, Warehouse
 from stockroom.db.queries.inventory import ledger_mismatches
 from stockroom.db.queries.orders import order_line_mismatches
 from stockroom.domain.catalog import location_path
@@ -61,7 +61,16 @@ def _balance_mismatches(session: Session) -> list[Mismatch]:
             .where(Location.id.in_({f[2] for f in found}))
         )
     }
+    lot_ids = {f[3] for f in found if f[3]}
+    rows = session.execute(select(Lot.id, Lot.number).where(Lot.id.in_(lot_ids)))
+    lots: dict[int, str] = {lot_id: number for lot_id, number in rows}  # noqa: C416
     return [
-        Mismatch(names[product_id], places[location_id], value, total, what)
-        for what, product_id, location_id, value, total in found
+        Mismatch(
+            names[product_id],
+            places[location_id] + (f" (lot {lots[lot_id]})" if lot_id else ""),
+            value,
+            total,
+            what,
+        )
+        for what, product_id, location_id, lot_id, value, total in found
     ]

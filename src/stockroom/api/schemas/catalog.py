@@ -31,6 +31,11 @@ UnitCode = Annotated[
 ]
 Dimension = Annotated[Decimal, Field(ge=0, le=Decimal("999999999"), decimal_places=3), PlainDecimal]
 LeadTime = Annotated[int, Field(ge=0, le=3650)]
+ShelfLife = Annotated[
+    int, Field(ge=1, le=36500, description="Days a new lot keeps (its default expiry)")
+]
+LOT_TRACKED = "Every inbound move names a lot; outbound moves take lots FEFO"
+EXPIRY_TRACKED = "Lots carry an expiry date (implies lot_tracked)"
 
 
 class _ProductFields(Input):
@@ -58,6 +63,9 @@ class ProductCreate(_ProductFields):
     reorder_quantity: NonNegativeQuantity = Decimal(0)
     lead_time_days: LeadTime = 0
     overstock_level: NonNegativeQuantity | None = None
+    lot_tracked: bool = Field(default=False, description=LOT_TRACKED)
+    expiry_tracked: bool = Field(default=False, description=EXPIRY_TRACKED)
+    shelf_life_days: ShelfLife | None = None
     auto_replenish: bool = Field(
         default=False, description="Send the purchase orders the automatic reorder drafts at once"
     )
@@ -87,6 +95,9 @@ class ProductPatch(_ProductFields):
     reorder_quantity: NonNegativeQuantity | None = None
     lead_time_days: LeadTime | None = None
     overstock_level: NonNegativeQuantity | None = None
+    lot_tracked: bool | None = Field(default=None, description=LOT_TRACKED)
+    expiry_tracked: bool | None = Field(default=None, description=EXPIRY_TRACKED)
+    shelf_life_days: ShelfLife | None = None
     auto_replenish: bool | None = None
     is_active: bool | None = None
     version: int | None = Field(default=None, ge=1, description="Or send If-Match")
@@ -101,6 +112,7 @@ NULLABLE_PRODUCT_FIELDS = {
     "width_mm",
     "height_mm",
     "overstock_level",
+    "shelf_life_days",
 }
 
 
@@ -127,6 +139,9 @@ class ProductRead(BaseModel):
     reorder_quantity: DecimalOut
     lead_time_days: int
     overstock_level: DecimalOut | None
+    lot_tracked: bool
+    expiry_tracked: bool
+    shelf_life_days: int | None
     auto_replenish: bool
     is_active: bool
     version: int
@@ -158,6 +173,9 @@ class ProductRead(BaseModel):
             reorder_quantity=p.reorder_quantity,
             lead_time_days=p.lead_time_days,
             overstock_level=p.overstock_level,
+            lot_tracked=p.lot_tracked,
+            expiry_tracked=p.expiry_tracked,
+            shelf_life_days=p.shelf_life_days,
             auto_replenish=p.auto_replenish,
             is_active=p.is_active,
             version=p.version,

@@ -1,7 +1,7 @@
 """Receipts against purchase orders as the API shows and accepts them."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -23,6 +23,16 @@ class ReceiptLineIn(Input):
         description="WAREHOUSE/LOCATION or id; omit for the put-away suggestion in the "
         "order's warehouse (409 no_location when nothing fits)",
     )
+    lot_number: Ref | None = Field(
+        default=None, description="The lot (required for lot-tracked products: 422 without)"
+    )
+    expiry_date: date | None = Field(
+        default=None,
+        description="The lot's expiry (expiry-tracked products; defaults from the shelf life)",
+    )
+    accept_expired: bool = Field(
+        default=False, description="Let a past expiry date land, as expired (else 422)"
+    )
 
 
 class ReceiptCreate(Input):
@@ -35,7 +45,16 @@ class ReceiptCreate(Input):
 
     def command(self) -> po_receipts.ReceiveGoods:
         lines = [
-            po_receipts.ReceiptLineIn(x.quantity, x.line, x.sku, x.location) for x in self.lines
+            po_receipts.ReceiptLineIn(
+                x.quantity,
+                x.line,
+                x.sku,
+                x.location,
+                x.lot_number,
+                x.expiry_date,
+                x.accept_expired,
+            )
+            for x in self.lines
         ]
         return po_receipts.ReceiveGoods(
             lines, self.note, self.allow_over_receipt, self.override_capacity
@@ -47,6 +66,8 @@ class ReceivedLineRead(BaseModel):
     sku: str
     location: str
     quantity: DecimalOut
+    lot: str | None = None
+    expires_on: date | None = None
     unit_cost: DecimalOut | None
     received_by: str | None
     received_at: datetime
@@ -69,6 +90,8 @@ class ReceiptRead(BaseModel):
                 sku=skus.get(m.product_id, ""),
                 location=receipt.location_path(session, m),
                 quantity=m.quantity,
+                lot=None if m.lot is None else m.lot.number,
+                expires_on=None if m.lot is None else m.lot.expires_on,
                 unit_cost=m.unit_cost,
                 received_by=m.actor,
                 received_at=m.created_at,

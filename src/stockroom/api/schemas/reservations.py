@@ -1,7 +1,7 @@
 """Reservation requests and replies."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Self
 
@@ -103,15 +103,20 @@ class AllocationRead(BaseModel):
     status: AllocationStatus = Field(
         description="MOVED: a transfer carried all it held to another location"
     )
+    lot: str | None = Field(default=None, description="The lot held (lot-tracked products)")
+    expires_on: date | None = Field(default=None, description="That lot's expiry")
 
     @classmethod
     def of(cls, a: "ReservationAllocation") -> Self:
+        lot = a.lot
         return cls(
             location_id=a.location.public_id,
             location=location_path(a.location.warehouse.code, a.location.code),
             quantity=a.quantity,
             open=a.open,
             status=AllocationStatus(a.status),
+            lot=None if lot is None else lot.number,
+            expires_on=None if lot is None else lot.expires_on,
         )
 
 

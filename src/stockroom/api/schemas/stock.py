@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from fastapi import Request
@@ -23,6 +24,7 @@ from stockroom.api.schemas.common import (
 from stockroom.domain import operations as ops
 from stockroom.domain.availability import Breakdown
 from stockroom.domain.catalog import location_path
+from stockroom.domain.lots import is_expired, today
 from stockroom.domain.movements import LocationType, MovementType, ReasonCode, ReferenceType
 from stockroom.services.inventory import Availability, BalanceView
 from stockroom.services.movements import FeedPage
@@ -36,6 +38,38 @@ LocationRef = Annotated[
     StringConstraints(strip_whitespace=True, min_length=3, max_length=64),
     Field(description="WAREHOUSE/LOCATION code (e.g. MAIN/A-01-1) or the location id"),
 ]
+
+
+LotNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Field(description="The lot (lot-tracked products only)"),
+]
+
+
+class _LotIn(BaseModel):
+    """The lot stock arrives in: required for lot-tracked products."""
+
+    lot: LotNumber | None = Field(
+        default=None, description="Required for lot-tracked products (422 lot_required)"
+    )
+    expiry_date: date | None = Field(
+        default=None,
+        description="The new lot's expiry (expiry-tracked products; defaults to today plus "
+        "the product's shelf life). A past date is refused (422 lot_expired) unless "
+        "accept_expired; the same lot with another date is refused (409 lot_expiry_conflict)",
+    )
+    accept_expired: bool = Field(
+        default=False, description="Let a lot past its expiry land (as expired, not available)"
+    )
+
+
+class _LotOut(BaseModel):
+    lot: LotNumber | None = Field(
+        default=None,
+        description="Take this lot (lot-tracked products); without one, FEFO: the earliest "
+        "expiry first, expired lots never",
+    )
 
 
 class _Operation(Input):
@@ -58,7 +92,7 @@ class _Inbound(_Operation):
     )
 
 
-class ReceiveIn(_Inbound):
+class ReceiveIn(_LotIn, _Inbound):
     op: Literal["receive"] = "receive"
     sku: Sku
     location: LocationRef
@@ -74,20 +108,25 @@ class ReceiveIn(_Inbound):
             self.reference(),
             self.note,
             self.override_capacity,
+            lot=self.lot,
+            expiry_date=self.expiry_date,
+            accept_expired=self.accept_expired,
         )
 
 
-class ShipIn(_Operation):
+class ShipIn(_LotOut, _Operation):
     op: Literal["ship"] = "ship"
     sku: Sku
     location: LocationRef
     quantity: PositiveQuantity
 
     def command(self) -> ops.Ship:
-        return ops.Ship(self.sku, self.location, self.quantity, self.reference(), self.note)
+        return ops.Ship(
+            self.sku, self.location, self.quantity, self.reference(), self.note, lot=self.lot
+        )
 
 
-class TransferIn(_Inbound):
+class TransferIn(_LotOut, _Inbound):
     op: Literal["transfer"] = "transfer"
     sku: Sku
     from_location: LocationRef
@@ -103,10 +142,11 @@ class TransferIn(_Inbound):
             self.reference(),
             self.note,
             self.override_capacity,
+            lot=self.lot,
         )
 
 
-class AdjustIn(_Inbound):
+class AdjustIn(_LotIn, _Inbound):
     op: Literal["adjust"] = "adjust"
     sku: Sku
     location: LocationRef
@@ -128,10 +168,13 @@ class AdjustIn(_Inbound):
             self.reference(),
             self.note,
             self.override_capacity,
+            lot=self.lot,
+            expiry_date=self.expiry_date,
+            accept_expired=self.accept_expired,
         )
 
 
-class CountIn(_Inbound):
+class CountIn(_LotIn, _Inbound):
     op: Literal["count"] = "count"
     sku: Sku
     location: LocationRef
@@ -145,6 +188,8 @@ class CountIn(_Inbound):
             self.reference(),
             self.note,
             self.override_capacity,
+            lot=self.lot,
+            expiry_date=self.expiry_date,
         )
 
 
@@ -176,10 +221,13 @@ class MovementRead(BaseModel):
     note: str | None
     actor: str | None
     correlation_id: uuid.UUID | None
+    lot_id: uuid.UUID | None = Field(default=None, description="The lot moved, if any")
+    lot: str | None = Field(default=None, description="Its number")
     created_at: datetime
 
     @classmethod
     def of(cls, m: "StockMovement") -> Self:
+        lot = m.lot
         return cls(
             id=m.public_id,
             type=MovementType(m.type),
@@ -199,6 +247,8 @@ class MovementRead(BaseModel):
             note=m.note,
             actor=m.actor,
             correlation_id=m.correlation_id,
+            lot_id=None if lot is None else lot.public_id,
+            lot=None if lot is None else lot.number,
             created_at=m.created_at,
         )
 
@@ -232,6 +282,9 @@ class BalanceRead(BaseModel):
         "(transit, shipping, quarantine, deactivated, or in a closed warehouse)"
     )
     reorder_point: DecimalOut
+    lot: str | None = Field(default=None, description="The lot (lot-tracked products)")
+    expires_on: date | None = None
+    expired: bool = Field(default=False, description="The lot is past its expiry date")
     version: int
     last_moved_at: datetime | None
     last_counted_at: datetime | None
@@ -252,6 +305,9 @@ class BalanceRead(BaseModel):
             reserved=view.reserved,
             available=view.available,
             reorder_point=b.product.reorder_point,
+            lot=None if b.lot is None else b.lot.number,
+            expires_on=b.expires_on,
+            expired=is_expired(b.expires_on, today()),
             version=b.version,
             last_moved_at=b.last_moved_at,
             last_counted_at=b.last_counted_at,
@@ -270,6 +326,9 @@ class Quantities(BaseModel):
     on_hold: DecimalOut = Field(
         description="Free stock at deactivated locations or in closed warehouses"
     )
+    expired: DecimalOut = Field(
+        default=Decimal(0), description="Free stock of lots past their expiry date"
+    )
 
     @classmethod
     def of(cls, figures: Breakdown) -> Self:
@@ -281,6 +340,7 @@ class Quantities(BaseModel):
             staged=figures.staged,
             quarantined=figures.quarantined,
             on_hold=figures.on_hold,
+            expired=figures.expired,
         )
 
 

@@ -14,6 +14,7 @@ from stockroom.db.models.base import Base
 from stockroom.db.models.catalog import Category, Product, Unit
 from stockroom.db.models.counts import CountLine, CountTask
 from stockroom.db.models.idempotency import IdempotencyRecord
+from stockroom.db.models.lots import Lot
 from stockroom.db.models.orders import (
     Customer,
     CustomerAddress,
@@ -51,6 +52,7 @@ __all__ = [
     "CustomerAddress",
     "IdempotencyRecord",
     "Location",
+    "Lot",
     "OutboxEvent",
     "Product",
     "PurchaseOrder",

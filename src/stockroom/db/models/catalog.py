@@ -72,6 +72,12 @@ class Product(PublicId, Timestamps, Versioned, Base):
     # with this off and reorder_point 0, a shipment costs the reorder trigger no statement.
     reorder_by_warehouse: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    # Lots (issue 12): a lot-tracked product names a lot on every inbound move; an
+    # expiry-tracked one is lot-tracked too and its lots carry an expiry date, by default
+    # the day of arrival plus ``shelf_life_days``.
+    lot_tracked: Mapped[bool] = mapped_column(default=False)
+    expiry_tracked: Mapped[bool] = mapped_column(default=False)
+    shelf_life_days: Mapped[int | None] = mapped_column()
 
     category: Mapped[Category | None] = relationship(lazy="raise")
     unit: Mapped[Unit] = relationship(lazy="raise")

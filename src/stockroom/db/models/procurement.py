@@ -172,3 +172,4 @@ class PurchaseOrderReceiptLine(Base):
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     movement_id: Mapped[int] = mapped_column(BigId, ForeignKey("stock_movements.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))

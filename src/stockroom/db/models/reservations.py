@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stockroom.db.models.base import Base, PublicId, Timestamps
 from stockroom.db.models.catalog import Product
+from stockroom.db.models.lots import Lot
 from stockroom.db.models.warehouses import Location, Warehouse
 from stockroom.db.types import BigId, Quantity, UtcDateTime
 
@@ -92,6 +93,10 @@ class ReservationAllocation(Base):
     open: Mapped[Decimal] = mapped_column(Quantity)
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The lot the allocation holds (lot-tracked products; NULL otherwise).
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
 
     reservation: Mapped[Reservation] = relationship(lazy="raise", back_populates="allocations")
     location: Mapped[Location] = relationship(lazy="raise")
+    # No statement when lot_id is NULL or the lot is in the session already.
+    lot: Mapped[Lot | None] = relationship(lazy="select")

@@ -1,7 +1,7 @@
 """Stock balances (product x location) and the append-only ledger that explains them."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,12 +9,13 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Computed,
+    Date,
     ForeignKey,
     Index,
     String,
     Text,
-    UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,16 +24,40 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from stockroom.db.models.base import Base, PublicId
 from stockroom.db.models.catalog import Product
+from stockroom.db.models.lots import Lot
 from stockroom.db.models.warehouses import Location, Warehouse
 from stockroom.db.types import BigId, Money, Quantity, UtcDateTime, utcnow
 
+NO_LOT = text("lot_id IS NULL")
+SOME_LOT = text("lot_id IS NOT NULL")
+
 
 class StockBalance(Base):
-    """How much of a product is at a location; changed only by ``services.ledger``."""
+    """How much of a product is at a location (and, if lot-tracked, of which lot); changed
+    only by ``services.ledger``."""
 
     __tablename__ = "stock_balances"
     __table_args__ = (
-        UniqueConstraint("product_id", "location_id"),
+        # One balance per product x location for untracked products (lot NULL), one per
+        # product x location x lot for lot-tracked ones. Two partial indexes, because NULLs
+        # are distinct in a plain unique index; the ledger's upserts name the one they mean.
+        Index(
+            "uq_stock_balances_product_location",
+            "product_id",
+            "location_id",
+            unique=True,
+            postgresql_where=NO_LOT,
+            sqlite_where=NO_LOT,
+        ),
+        Index(
+            "uq_stock_balances_product_location_lot",
+            "product_id",
+            "location_id",
+            "lot_id",
+            unique=True,
+            postgresql_where=SOME_LOT,
+            sqlite_where=SOME_LOT,
+        ),
         # The last line of defence: even a bug in the services cannot store these.
         CheckConstraint(
             "on_hand >= 0 AND reserved >= 0 AND reserved <= on_hand", name="quantities_valid"
@@ -53,6 +78,9 @@ class StockBalance(Base):
         Quantity, Computed("on_hand - reserved", persisted=True)
     )
     version: Mapped[int] = mapped_column(default=1)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    # A copy of the lot's expiry (it never changes), so availability filters without a join.
+    expires_on: Mapped[date | None] = mapped_column(Date)
     last_moved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_counted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -60,6 +88,8 @@ class StockBalance(Base):
     product: Mapped[Product] = relationship(lazy="raise")
     location: Mapped[Location] = relationship(lazy="raise")
     warehouse: Mapped[Warehouse] = relationship(lazy="raise")
+    # No statement for untracked stock (lot_id NULL) or a lot already in the session.
+    lot: Mapped[Lot | None] = relationship(lazy="select")
 
 
 class WritingTransaction(FunctionElement[int]):
@@ -101,6 +131,14 @@ class StockMovement(PublicId, Base):
         Index("ix_stock_movements_created_at", "created_at"),
         Index("ix_stock_movements_correlation", "correlation_id"),
         Index("ix_stock_movements_feed", "tx_id", "id"),
+        # A lot's trace. Partial: untracked products' rows (most of them) add no entry.
+        Index(
+            "ix_stock_movements_lot",
+            "lot_id",
+            "id",
+            postgresql_where=SOME_LOT,
+            sqlite_where=SOME_LOT,
+        ),
         CheckConstraint(
             "quantity <> 0 OR reserved_delta <> 0 OR type = 'COUNT'", name="quantity_nonzero"
         ),
@@ -126,6 +164,7 @@ class StockMovement(PublicId, Base):
     actor: Mapped[str | None] = mapped_column(String(120))
     # Links the two legs of a transfer.
     correlation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Set by the database, never by us (see WritingTransaction); read back by the INSERT's
     # RETURNING (eager_defaults), so the audit trail records it at no extra round trip.
@@ -134,5 +173,8 @@ class StockMovement(PublicId, Base):
     product: Mapped[Product] = relationship(lazy="raise")
     location: Mapped[Location] = relationship(lazy="raise")
     warehouse: Mapped[Warehouse] = relationship(lazy="raise")
+    # Loaded on access: no statement when lot_id is NULL (untracked stock) or the lot is
+    # already in the session (every row the ledger just wrote); the lot trace eager-loads.
+    lot: Mapped["Lot | None"] = relationship(lazy="select")
 
     __mapper_args__ = {"eager_defaults": True}

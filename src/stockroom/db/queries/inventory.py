@@ -1,10 +1,10 @@
 """Balance queries: inventory lists, availability per warehouse, ledger sums."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from stockroom.db.aggregates import quantity_sum
@@ -20,6 +20,7 @@ from stockroom.db.queries.scope import within_scope
 from stockroom.db.types import Quantity
 from stockroom.domain.access import Actor
 from stockroom.domain.availability import SELLABLE_TYPES
+from stockroom.domain.lots import today
 
 
 def balances_query() -> Select[StockBalance]:
@@ -54,9 +55,24 @@ def sellable() -> ColumnElement[bool]:
     )
 
 
+def unexpired(on: date | None = None) -> ColumnElement[bool]:
+    """The balance is not of an expired lot (``domain.lots.is_expired`` in SQL)."""
+    day = today() if on is None else on
+    return or_(StockBalance.expires_on.is_(None), StockBalance.expires_on >= day)
+
+
+def expired(on: date | None = None) -> ColumnElement[bool]:
+    day = today() if on is None else on
+    return and_(StockBalance.expires_on.is_not(None), StockBalance.expires_on < day)
+
+
 def promisable() -> ColumnElement[Decimal]:
-    """What a balance can promise: its available stock at a sellable place, else nothing."""
-    return case((sellable(), StockBalance.available), else_=literal(Decimal(0), Quantity))
+    """What a balance can promise: its available stock at a sellable place unless its lot
+    has expired, else nothing."""
+    return case(
+        (and_(sellable(), unexpired()), StockBalance.available),
+        else_=literal(Decimal(0), Quantity),
+    )
 
 
 def product_warehouse_available() -> Any:
@@ -80,35 +96,54 @@ PlaceKind = tuple[int, str, bool]
 
 def availability_by_place_kind(
     session: Session, product_id: int, warehouse_id: int | None
-) -> list[tuple[Warehouse, str, bool, Decimal, Decimal]]:
-    """(warehouse, location type, location active, on_hand, reserved) of the product."""
+) -> list[tuple[Warehouse, str, bool, bool, Decimal, Decimal]]:
+    """(warehouse, location type, location active, lot expired, on_hand, reserved)."""
+    lapsed = case((expired(), True), else_=False)
     stmt = (
         select(
             Warehouse,
             Location.type,
             Location.is_active,
+            lapsed,
             quantity_sum(StockBalance.on_hand),
             quantity_sum(StockBalance.reserved),
         )
         .join(StockBalance, StockBalance.warehouse_id == Warehouse.id)
         .join(Location, Location.id == StockBalance.location_id)
         .where(StockBalance.product_id == product_id)
-        .group_by(Warehouse.id, Location.type, Location.is_active)
+        .group_by(Warehouse.id, Location.type, Location.is_active, lapsed)
         .order_by(Warehouse.code)
     )
     if warehouse_id is not None:
         stmt = stmt.where(Warehouse.id == warehouse_id)
-    return [(w, kind, active, oh, rs) for w, kind, active, oh, rs in session.execute(stmt)]
+    return [
+        (w, kind, active, bool(gone), oh, rs)
+        for w, kind, active, gone, oh, rs in session.execute(stmt)
+    ]
 
 
-def ledger_mismatches(session: Session) -> list[tuple[str, int, int, Decimal, Decimal]]:
-    """(what, product_id, location_id, balance value, total) wherever they differ.
+def _lot(column: Any) -> Any:
+    """A lot id as a key that also matches for untracked stock (NULL = NULL is not true)."""
+    return func.coalesce(column, 0)
+
+
+def ledger_mismatches(session: Session) -> list[tuple[str, int, int, int, Decimal, Decimal]]:
+    """(what, product_id, location_id, lot id or 0, balance value, total) wherever they
+    differ, per product x location x lot.
 
     ``on_hand`` must be the sum of the ledger's quantities, ``reserved`` the sum of its
     reserved changes and also of what the active reservation allocations still hold.
     """
-    movements = (StockMovement.product_id, StockMovement.location_id)
-    allocations = (ReservationAllocation.product_id, ReservationAllocation.location_id)
+    movements = (
+        StockMovement.product_id,
+        StockMovement.location_id,
+        _lot(StockMovement.lot_id),
+    )
+    allocations = (
+        ReservationAllocation.product_id,
+        ReservationAllocation.location_id,
+        _lot(ReservationAllocation.lot_id),
+    )
     active = ReservationAllocation.status == "ACTIVE"
     checks = [
         ("on_hand", StockBalance.on_hand, _sums(movements, StockMovement.quantity)),
@@ -119,17 +154,18 @@ def ledger_mismatches(session: Session) -> list[tuple[str, int, int, Decimal, De
             _sums(allocations, ReservationAllocation.open, active),
         ),
     ]
-    found: list[tuple[str, int, int, Decimal, Decimal]] = []
+    found: list[tuple[str, int, int, int, Decimal, Decimal]] = []
     for what, column, sums in checks:
         found += [(what, *row) for row in _differences(session, column, sums)]
     return found
 
 
-def _sums(keys: tuple[Any, Any], value: Any, *where: Any) -> Any:
+def _sums(keys: tuple[Any, Any, Any], value: Any, *where: Any) -> Any:
     return (
         select(
             keys[0].label("product_id"),
             keys[1].label("location_id"),
+            keys[2].label("lot_id"),
             quantity_sum(value).label("total"),
         )
         .where(*where)
@@ -140,29 +176,34 @@ def _sums(keys: tuple[Any, Any], value: Any, *where: Any) -> Any:
 
 def _differences(
     session: Session, column: Any, sums: Any
-) -> list[tuple[int, int, Decimal, Decimal]]:
+) -> list[tuple[int, int, int, Decimal, Decimal]]:
     """Both directions: balances whose total differs, and totals with no balance at all."""
     total = func.coalesce(sums.c.total, 0)
+    lot = _lot(StockBalance.lot_id)
     from_balances = (
-        select(StockBalance.product_id, StockBalance.location_id, column, total)
+        select(StockBalance.product_id, StockBalance.location_id, lot, column, total)
         .outerjoin(
             sums,
             (sums.c.product_id == StockBalance.product_id)
-            & (sums.c.location_id == StockBalance.location_id),
+            & (sums.c.location_id == StockBalance.location_id)
+            & (sums.c.lot_id == lot),
         )
         .where(column != total)
     )
-    orphans = select(sums.c.product_id, sums.c.location_id, sums.c.total).where(
+    orphans = select(sums.c.product_id, sums.c.location_id, sums.c.lot_id, sums.c.total).where(
         sums.c.total != 0,
         ~select(StockBalance.id)
         .where(
             StockBalance.product_id == sums.c.product_id,
             StockBalance.location_id == sums.c.location_id,
+            lot == sums.c.lot_id,
         )
         .exists(),
     )
-    found = [(p, loc, Decimal(v), Decimal(t)) for p, loc, v, t in session.execute(from_balances)]
-    found += [(p, loc, Decimal(0), Decimal(t)) for p, loc, t in session.execute(orphans)]
+    found = [
+        (p, loc, lt, Decimal(v), Decimal(t)) for p, loc, lt, v, t in session.execute(from_balances)
+    ]
+    found += [(p, loc, lt, Decimal(0), Decimal(t)) for p, loc, lt, t in session.execute(orphans)]
     return found
 
 

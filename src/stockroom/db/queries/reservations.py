@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
@@ -29,7 +29,7 @@ def _overdue(now: datetime) -> list[ColumnElement[bool]]:
 
 
 def claim_overdue_at(
-    session: Session, product_id: int, location_id: int, now: datetime
+    session: Session, product_id: int, location_id: int, now: datetime, lot_id: int | None = None
 ) -> list[tuple[ReservationAllocation, uuid.UUID]]:
     """Lock the overdue allocations of one balance, with their reservation's public id.
 
@@ -42,6 +42,9 @@ def claim_overdue_at(
         .where(
             ReservationAllocation.product_id == product_id,
             ReservationAllocation.location_id == location_id,
+            ReservationAllocation.lot_id.is_(None)
+            if lot_id is None
+            else ReservationAllocation.lot_id == lot_id,
             *_overdue(now),
         )
         .order_by(ReservationAllocation.id)
@@ -52,24 +55,26 @@ def claim_overdue_at(
 
 def overdue_open(
     session: Session, keys: Iterable[tuple[int, int]], now: datetime
-) -> dict[tuple[int, int], Decimal]:
-    """Still counted in ``reserved`` but past expiry, per (product_id, location_id)."""
+) -> dict[tuple[int, int, int | None], Decimal]:
+    """Still counted in ``reserved`` but past expiry, per (product_id, location_id, lot_id):
+    each lot's balance holds its own allocations."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
+    where = (
+        ReservationAllocation.product_id,
+        ReservationAllocation.location_id,
+        ReservationAllocation.lot_id,
+    )
     stmt = (
-        select(
-            ReservationAllocation.product_id,
-            ReservationAllocation.location_id,
-            quantity_sum(ReservationAllocation.open),
-        )
+        select(*where, quantity_sum(ReservationAllocation.open))
         .where(
             tuple_(ReservationAllocation.product_id, ReservationAllocation.location_id).in_(wanted),
             *_overdue(now),
         )
-        .group_by(ReservationAllocation.product_id, ReservationAllocation.location_id)
+        .group_by(*where)
     )
-    return {(p, loc): Decimal(total) for p, loc, total in session.execute(stmt)}
+    return {(p, loc, lot): Decimal(total) for p, loc, lot, total in session.execute(stmt)}
 
 
 def overdue_by_place_kind(
@@ -136,9 +141,11 @@ def candidate_balances(
     warehouse_id: int,
     location_id: int | None,
     sellable_types: Collection[str],
+    today: date | None = None,
 ) -> list[tuple[StockBalance, Location]]:
     """The product's balances in the warehouse that hold anything at active locations of
-    the sellable types (``domain.availability``): the only stock a reservation may take."""
+    the sellable types (``domain.availability``), not of a lot expired by ``today``: the
+    only stock a reservation may take."""
     stmt = (
         select(StockBalance, Location)
         .join(Location, Location.id == StockBalance.location_id)
@@ -153,6 +160,8 @@ def candidate_balances(
     )
     if location_id is not None:
         stmt = stmt.where(StockBalance.location_id == location_id)
+    if today is not None:
+        stmt = stmt.where(or_(StockBalance.expires_on.is_(None), StockBalance.expires_on >= today))
     return [(balance, location) for balance, location in session.execute(stmt)]
 
 

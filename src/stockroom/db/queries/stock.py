@@ -1,7 +1,7 @@
 """Balance and ledger statements. The guarded UPDATEs here are what make overselling impossible."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, literal, select, update
@@ -11,6 +11,12 @@ from sqlalchemy.orm import Session
 from stockroom.db.models import StockBalance
 from stockroom.db.types import Quantity
 from stockroom.domain.quantities import MAX_QUANTITY
+
+
+def of_lot(lot_id: int | None) -> ColumnElement[bool]:
+    """The balance of this lot; ``lot_id IS NULL`` for untracked stock, which is also the
+    predicate of the partial unique index that serves those lookups."""
+    return StockBalance.lot_id.is_(None) if lot_id is None else StockBalance.lot_id == lot_id
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ def change_balance(
     reserved_delta: Decimal = Decimal(0),
     expect_version: int | None = None,
     counted: bool = False,
+    lot_id: int | None = None,
 ) -> BalanceState | None:
     """Add ``delta`` to on-hand and ``reserved_delta`` to reserved in one conditional UPDATE;
     None when the guard refused it.
@@ -49,6 +56,7 @@ def change_balance(
     guard: list[ColumnElement[bool]] = [
         StockBalance.product_id == product_id,
         StockBalance.location_id == location_id,
+        of_lot(lot_id),
         StockBalance.on_hand + amount >= StockBalance.reserved + promised,
         StockBalance.on_hand + amount <= literal(MAX_QUANTITY, Quantity),
     ]
@@ -80,12 +88,33 @@ def change_balance(
     return None if row is None else BalanceState(*row)
 
 
-# Where a new balance row must go, conflicts are resolved on its natural key.
+# Where a new balance row must go, conflicts are resolved on its natural key: one of the
+# two partial unique indexes (see ``models.StockBalance``), named with its predicate.
 BALANCE_KEY = ["product_id", "location_id"]
+LOT_BALANCE_KEY = ["product_id", "location_id", "lot_id"]
+
+
+@dataclass(frozen=True)
+class LotKey:
+    """Which lot a balance holds, and its expiry (copied onto the balance)."""
+
+    id: int
+    expires_on: date | None
+
+
+def _conflict_target(lot: LotKey | None) -> dict[str, object]:
+    if lot is None:
+        return {"index_elements": BALANCE_KEY, "index_where": StockBalance.lot_id.is_(None)}
+    return {"index_elements": LOT_BALANCE_KEY, "index_where": StockBalance.lot_id.is_not(None)}
 
 
 def _empty_balance(
-    session: Session, product_id: int, location_id: int, warehouse_id: int, now: datetime
+    session: Session,
+    product_id: int,
+    location_id: int,
+    warehouse_id: int,
+    now: datetime,
+    lot: LotKey | None,
 ) -> postgresql.Insert | sqlite.Insert:
     """An INSERT of an empty balance row, in the dialect that knows ON CONFLICT."""
     dialect = session.get_bind().dialect.name
@@ -99,19 +128,30 @@ def _empty_balance(
         reserved=Decimal(0),
         version=1,
         created_at=now,
+        **({} if lot is None else {"lot_id": lot.id, "expires_on": lot.expires_on}),
     )
 
 
 def create_empty_balance(
-    session: Session, product_id: int, location_id: int, warehouse_id: int, now: datetime
+    session: Session,
+    product_id: int,
+    location_id: int,
+    warehouse_id: int,
+    now: datetime,
+    lot: LotKey | None = None,
 ) -> None:
     """Make sure the balance row exists; a concurrent creator wins quietly."""
-    stmt = _empty_balance(session, product_id, location_id, warehouse_id, now)
-    session.execute(stmt.on_conflict_do_nothing(index_elements=BALANCE_KEY))
+    stmt = _empty_balance(session, product_id, location_id, warehouse_id, now, lot)
+    session.execute(stmt.on_conflict_do_nothing(**_conflict_target(lot)))  # type: ignore[arg-type]
 
 
 def lock_balance(
-    session: Session, product_id: int, location_id: int, warehouse_id: int, now: datetime
+    session: Session,
+    product_id: int,
+    location_id: int,
+    warehouse_id: int,
+    now: datetime,
+    lot: LotKey | None = None,
 ) -> BalanceState:
     """Lock the balance row for this transaction, creating it (empty) if it is missing, and
     return what it holds once locked.
@@ -119,18 +159,25 @@ def lock_balance(
     One upsert does all three: ``ON CONFLICT DO UPDATE`` takes the row lock on an existing
     row and ``RETURNING`` reads it under that lock (the newest committed version).
     """
-    stmt = _empty_balance(session, product_id, location_id, warehouse_id, now)
+    stmt = _empty_balance(session, product_id, location_id, warehouse_id, now, lot)
     keep = {"version": StockBalance.version}
-    locked = stmt.on_conflict_do_update(index_elements=BALANCE_KEY, set_=keep).returning(
+    target = _conflict_target(lot)
+    locked = stmt.on_conflict_do_update(**target, set_=keep).returning(  # type: ignore[arg-type]
         StockBalance.id, StockBalance.on_hand, StockBalance.reserved, StockBalance.version
     )
     return BalanceState(*session.connection().execute(locked).one())
 
 
-def read_balance(session: Session, product_id: int, location_id: int) -> BalanceState | None:
+def read_balance(
+    session: Session, product_id: int, location_id: int, lot_id: int | None = None
+) -> BalanceState | None:
     row = session.execute(
         select(
             StockBalance.id, StockBalance.on_hand, StockBalance.reserved, StockBalance.version
-        ).where(StockBalance.product_id == product_id, StockBalance.location_id == location_id)
+        ).where(
+            StockBalance.product_id == product_id,
+            StockBalance.location_id == location_id,
+            of_lot(lot_id),
+        )
     ).one_or_none()
     return None if row is None else BalanceState(*row)
