@@ -59,6 +59,20 @@ def _snapshot(url: str) -> list[tuple[object, ...]]:
     return [*map(tuple, rows), ("movements", moves)]
 
 
+def _has_sku_index(url: str) -> bool:
+    """The case-blind unique SKU index, an expression index SQLite cannot reflect."""
+    database = _open(url)
+    query = (
+        "SELECT name FROM sqlite_master WHERE name = 'uq_products_sku_lower'"
+        if url.startswith("sqlite")
+        else "SELECT indexname FROM pg_indexes WHERE indexname = 'uq_products_sku_lower'"
+    )
+    with database.engine.connect() as conn:
+        found = conn.execute(text(query)).first() is not None
+    database.dispose()
+    return found
+
+
 def test_data_survives_the_lots_migration_down_and_up(fresh_url: str) -> None:
     upgrade(fresh_url)
     _stock(fresh_url)
@@ -69,6 +83,7 @@ def test_data_survives_the_lots_migration_down_and_up(fresh_url: str) -> None:
     upgrade(fresh_url)
     assert current_revision(fresh_url) != "0014"
     assert _snapshot(fresh_url) == before
+    assert _has_sku_index(fresh_url)  # products were not rebuilt (SQLite would lose it)
     database = _open(fresh_url)
     with database.session(write=False) as session:
         for column in (

@@ -59,14 +59,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("product_id", "number", name=op.f("uq_lots_product_id")),
         sa.UniqueConstraint("public_id", name=op.f("uq_lots_public_id")),
     )
-    with _batch("products") as batch_op:
-        batch_op.add_column(
-            sa.Column("lot_tracked", sa.Boolean(), nullable=False, server_default=sa.false())
+    # Plain ADD COLUMN: a batch would rebuild products on SQLite and lose its expression
+    # index (uq_products_sku_lower), which SQLite cannot reflect.
+    for name in ("lot_tracked", "expiry_tracked"):
+        op.add_column(
+            "products", sa.Column(name, sa.Boolean(), nullable=False, server_default=sa.false())
         )
-        batch_op.add_column(
-            sa.Column("expiry_tracked", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(sa.Column("shelf_life_days", sa.Integer(), nullable=True))
+    op.add_column("products", sa.Column("shelf_life_days", sa.Integer(), nullable=True))
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_balances_on_sqlite(lots=True)
     else:
@@ -138,10 +137,8 @@ def downgrade() -> None:
         )
         op.drop_column("stock_balances", "expires_on")
         op.drop_column("stock_balances", "lot_id")
-    with _batch("products") as batch_op:
-        batch_op.drop_column("shelf_life_days")
-        batch_op.drop_column("expiry_tracked")
-        batch_op.drop_column("lot_tracked")
+    for name in ("shelf_life_days", "expiry_tracked", "lot_tracked"):
+        op.drop_column("products", name)  # SQLite 3.35+ drops a plain column in place
     op.drop_table("lots")
 
 
