@@ -1,5 +1,5 @@
 """Migration 0015 (lots) keeps existing data: balances, movements and reservations of a
-database with stock go down to 0018 and back up unchanged, with lot NULL (untracked)."""
+database with stock go down to 0016 and back up unchanged, with lot NULL (untracked)."""
 
 from collections.abc import Iterator
 from decimal import Decimal
@@ -77,11 +77,11 @@ def test_data_survives_the_lots_migration_down_and_up(fresh_url: str) -> None:
     upgrade(fresh_url)
     _stock(fresh_url)
     before = _snapshot(fresh_url)
-    command.downgrade(alembic_config(fresh_url), "0018")
-    assert current_revision(fresh_url) == "0018"
+    command.downgrade(alembic_config(fresh_url), "0016")
+    assert current_revision(fresh_url) == "0016"
     assert _snapshot(fresh_url) == before
     upgrade(fresh_url)
-    assert current_revision(fresh_url) != "0018"
+    assert current_revision(fresh_url) != "0016"
     assert _snapshot(fresh_url) == before
     assert _has_sku_index(fresh_url)  # products were not rebuilt (SQLite would lose it)
     database = _open(fresh_url)

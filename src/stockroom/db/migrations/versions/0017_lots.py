@@ -1,7 +1,7 @@
 """lots, and balances kept per product x location x lot
 
-Revision ID: 0015
-Revises: 0018
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05 01:40:00
 
 Existing rows keep everything: products become not lot-tracked, and every balance,
@@ -18,8 +18,8 @@ from alembic import op
 
 from stockroom.db.types import Fixed, UtcDateTime
 
-revision: str = "0015"
-down_revision: str | None = "0018"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

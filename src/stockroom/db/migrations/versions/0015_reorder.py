@@ -4,7 +4,7 @@ Products get ``auto_replenish`` and ``reorder_by_warehouse``; purchase orders ge
 ``reorder_product_id`` with a unique partial index (one open reorder PO per product and
 warehouse); ``warehouse_reorder_settings`` and ``reorder_requests`` are new.
 
-Revision ID: 0017
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-05 01:45:00
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 from stockroom.db.types import Fixed, UtcDateTime
 
-revision: str = "0017"
+revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """count_tasks and count_lines: cycle counts
 
-Revision ID: 0018
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-05 01:45:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from stockroom.db.types import Fixed, UtcDateTime
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
