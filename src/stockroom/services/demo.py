@@ -127,17 +127,20 @@ def _warehouses(session: Session, progress: Progress) -> None:
             session, {"code": code, "name": name, "address": address, "time_zone": zone}
         )
         layout = [("RECV", LocationType.RECEIVING), ("SHIP", LocationType.SHIPPING)]
-        for aisle in ("A", "B", "C"):
+        # Aisle A picks, B and C hold stock in bulk, D is bulk kept free for put-away, and
+        # OVER takes what fits nowhere else.
+        for aisle in ("A", "B", "C", "D"):
             for bay in ("01", "02", "03", "04"):
                 kind = LocationType.PICK_FACE if aisle == "A" else LocationType.BULK
                 layout.append((f"{aisle}-{bay}", kind))
+        layout.append(("OVER", LocationType.OVERFLOW))
         for loc_code, kind in layout:
             aisle, _, bay = loc_code.partition("-")
             fields = {"code": loc_code, "type": kind.value}
             if bay:
                 fields |= {"aisle": aisle, "bay": bay}
             warehouses.create_location(session, code, fields)
-    progress(f"created {len(WAREHOUSES)} warehouses with 14 locations each")
+    progress(f"created {len(WAREHOUSES)} warehouses with {len(layout)} locations each")
 
 
 def _products(session: Session, rng: random.Random, progress: Progress) -> list[tuple[str, str]]:
