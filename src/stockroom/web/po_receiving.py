@@ -316,9 +316,10 @@ def _apply(
     receipt = po_receipts.receive(session, number, command, actor, tolerance)
     product = line.product
     status = STATUS_WORDS[receipt.order.status].lower()
+    lot = f" (lot {entry.lot_number})" if entry.lot_number else ""
     return (
-        f"Received {format_quantity(quantity)} {product.unit_code} of {product.sku} into "
-        f"{place}. {receipt.order.number} is now {status}."
+        f"Received {format_quantity(quantity)} {product.unit_code} of {product.sku}{lot} "
+        f"into {place}. {receipt.order.number} is now {status}."
     )
 
 

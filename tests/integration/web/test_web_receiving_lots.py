@@ -86,7 +86,7 @@ def test_the_lot_field_appears_once_the_product_is_known_and_the_lot_is_stored(
     assert 'name="expiry_date"' not in first.text  # lot-tracked, not expiry-tracked
     done = receive(client, number, sku="WIDGET", quantity="4", lot="L-100", location="MAIN/A-01")
     assert done.status_code == 200, done.text
-    assert f"{number} is now partly received." in done.text
+    assert f"WIDGET (lot L-100) into MAIN/A-01. {number} is now partly received." in done.text
     assert booked(world) == [(Decimal(4), "L-100", None)]
 
 
