@@ -7,9 +7,10 @@ warehouses never held is not shown to a user bound to some warehouses (neither i
 list nor by its address), so a MAIN user learns nothing of EAST's lots.
 """
 
+import contextlib
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
@@ -91,13 +92,16 @@ def lot_list(
         next_url = f"/lots?{urlencode({'sku': typed, 'cursor': more})}" if more else None
         return LotList(product, [v for v in views if _in_scope(actor, v)], next_url)
 
-    try:
+    shown: LotList | None = None
+    with contextlib.suppress(NotFound):
         shown = read(request, work)
-    except NotFound:
-        context = {"sku": typed, "listing": None, "missing": True}
-        return render(request, "lots/list.html", context, 404)
-    context = {"sku": typed, "listing": shown, "missing": False, "lot_url": lot_url}
-    return render(request, "lots/list.html", context)
+    context: dict[str, Any] = {"sku": typed, "listing": shown, "lot_url": lot_url}
+    return render(
+        request,
+        "lots/list.html",
+        {**context, "missing": shown is None},
+        404 if shown is None else 200,
+    )
 
 
 @dataclass(frozen=True)
@@ -122,4 +126,8 @@ def lot_trace(
 
     trace = read(request, work)
     context = {"trace": trace, "lot": trace.view.lot, "product": trace.view.product}
-    return render(request, "lots/trace.html", {**context, "reference_url": reference_url, "reference_words": REFERENCE_WORDS})
+    return render(
+        request,
+        "lots/trace.html",
+        {**context, "reference_url": reference_url, "reference_words": REFERENCE_WORDS},
+    )
