@@ -146,3 +146,32 @@ def test_the_shelf_life_fills_an_empty_expiry_and_a_conflict_is_said(
     bad = receive(client, number, **data, expiry_date="31.12.2027")
     assert bad.status_code == 422
     assert "year-month-day" in field_error(bad.text, "expiry_date")
+
+
+# --- The floor's receive form ------------------------------------------------------------
+
+
+def floor_receive(client: TestClient, **data: str) -> Response:
+    page = client.get("/floor/receive")
+    key = KEY.search(page.text)
+    assert key
+    body = {"csrf_token": form_token(page.text), "idempotency_key": key.group(1), **data}
+    return client.post("/floor/receive", data=body)
+
+
+def test_the_floor_receive_form_takes_a_lot(world: Database, page_as: PageFactory) -> None:
+    client = page_as(Role.STAFF, ("MAIN",))
+    form = client.get("/floor/receive").text
+    assert '<details class="more floor-lot" >' in form  # closed: untracked scans as before
+    assert 'id="f-lot" name="lot" type="text" value=""\n' in form  # not required
+    data = {"sku": "WIDGET", "location": "MAIN/A-01", "quantity": "3"}
+    refused = floor_receive(client, **data)
+    assert refused.status_code == 422
+    assert field_error(refused.text, "lot") == "Product WIDGET is lot-tracked: name the lot."
+    assert '<details class="more floor-lot" open>' in refused.text
+    assert booked(world) == []
+    done = floor_receive(client, **data, lot="F-1")
+    assert done.status_code == 200, done.text
+    assert booked(world) == [(Decimal(3), "F-1", None)]
+    untracked = floor_receive(client, sku="COFFEE", location="MAIN/A-02", quantity="1")
+    assert untracked.status_code == 200, untracked.text
