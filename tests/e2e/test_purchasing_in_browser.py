@@ -1,7 +1,7 @@
 """Purchasing in a real browser: receiving a purchase order on a phone with a scanner (the
-suggested location accepted, then replaced by a scan), the order turning PARTIAL then
-RECEIVED; a manager's order made and sent on a phone; every purchasing page without a
-serious axe-core finding and nothing wider than a 360 px screen."""
+lot scanned, the suggested location accepted, then replaced by a scan), the order turning
+PARTIAL then RECEIVED; a manager's order made and sent on a phone; every purchasing page
+without a serious axe-core finding and nothing wider than a 360 px screen."""
 
 from datetime import date
 from decimal import Decimal
@@ -38,30 +38,36 @@ def booked(page: Page, text: str) -> None:
 def test_a_worker_receives_a_purchase_order_on_a_phone(
     floor_world: Database, open_page: OpenPage
 ) -> None:
+    with floor_world.session(write=True) as session:  # the tea comes in lots
+        catalog.update_product(session, TEA, {"lot_tracked": True}, None)
+        session.commit()
     number = sent_order(floor_world)
     page = open_page(Role.STAFF, viewport=PHONE)
     page.goto(f"/purchase-orders/{number}")
     page.get_by_role("link", name="Receive goods").click()
     page.wait_for_url(f"**/purchase-orders/{number}/receive")
 
-    # First delivery: scan, quantity, and the suggested location kept with Enter.
+    # First delivery: scan, quantity, the lot scanned, the suggested location kept with Enter.
     scan(page, "Product", TEA, tap=True)
     scan(page, "Quantity", "4")
+    scan(page, "Lot", "L-2412")
     where = page.get_by_label("Put it in", exact=True)
     expect(where).to_have_value("MAIN/A-01")
     expect(where).to_be_focused()
     screenshot(page, "po-receive-suggested-phone")
     assert axe_violations(page) == []
     page.keyboard.press("Enter")
-    booked(page, f"Received 4 pcs of {TEA} into MAIN/A-01. {number} is now partly received.")
+    said = f"Received 4 pcs of {TEA} (lot L-2412) into MAIN/A-01."
+    booked(page, f"{said} {number} is now partly received.")
     expect(page.locator("#po-status")).to_have_text("Partly received")
 
     # The rest: the suggestion replaced by scanning another location.
     scan(page, "Product", "4006381333931")  # the barcode does for the SKU
     scan(page, "Quantity", "6")
+    scan(page, "Lot", "L-2413")
     expect(page.get_by_label("Put it in", exact=True)).to_have_value("MAIN/A-01")
     scan(page, "Put it in", "MAIN/B-01")
-    booked(page, f"Received 6 pcs of {TEA} into MAIN/B-01. {number} is now received.")
+    booked(page, f"Received 6 pcs of {TEA} (lot L-2413) into MAIN/B-01. {number} is now received.")
     expect(page.locator("#po-status")).to_have_text("Received")
     expect(page.get_by_text("Everything ordered has arrived.")).to_be_visible()
     screenshot(page, "po-received-phone")

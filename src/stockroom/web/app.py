@@ -17,6 +17,7 @@ from stockroom.web import (
     customers,
     dashboard,
     floor,
+    lots,
     offline,
     orders,
     pages,
@@ -51,6 +52,7 @@ MODULES = (
     audit,
     counts,
     count_tasks,
+    lots,
 )
 # Paths the API answers: their errors stay problem documents.
 API_PATHS = ("/api/", "/docs", "/healthz", "/readyz")

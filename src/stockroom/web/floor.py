@@ -162,6 +162,9 @@ def _refused(
     if isinstance(exc, InvalidQuantity | BalanceLimitExceeded | CountBelowReserved):
         errors = {"quantity": _sentence(exc.message)}
         return _show(request, op, values, errors=errors, status=422)
+    if isinstance(exc, DomainError) and exc.field in ("lot", "expiry_date"):
+        errors = {exc.field: _sentence(exc.message)}  # a lot refusal, next to its field
+        return _show(request, op, values, errors=errors, status=status_of(exc))
     alert = Alert(_sentence(exc.message))
     return _show(request, op, values, alert=alert, status=status_of(exc))
 
@@ -358,7 +361,7 @@ def _show(
     """The form (a fresh key each time) with what to say above it: the whole page, or for
     htmx the form area it swaps."""
     errors = errors or {}
-    names = [f.name for f in op.fields]
+    names = [f.name for f in op.fields if not f.optional or f.name in errors]
     if focus is None:
         focus = next((n for n in names if n in errors), None)
         focus = focus or next((n for n in names if not values.get(n)), names[0])
@@ -372,6 +375,7 @@ def _show(
         "focus": focus,
         "key": str(uuid.uuid4()),
         "reasons": forms.REASONS,
+        "extra_open": any(values.get(f.name) or f.name in errors for f in op.fields if f.optional),
     }
     template = "floor/_area.html" if is_htmx(request) else "floor/operation.html"
     return render(request, template, context, status)

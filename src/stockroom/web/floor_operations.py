@@ -36,6 +36,7 @@ class FormField:
     kind: str  # scan | quantity | reason | direction
     hint: str = ""
     missing: str = "Fill this in."
+    optional: bool = False  # only some products need it (a lot): not required in the form
 
 
 PRODUCT = FormField(
@@ -49,6 +50,11 @@ BIN = FormField("location", "To location", "scan", "The bin it goes to, such as 
 QUANTITY = FormField("quantity", "Quantity", "quantity", missing="Enter the quantity.")
 COUNTED = FormField(
     "quantity", "Quantity", "quantity", "How many you counted there", "Enter what you counted."
+)
+# Lot-tracked products only; the service says when one is needed (422 lot_required).
+LOT_IN = FormField("lot", "Lot", "scan", "The lot on the pack", "Scan or type the lot.", True)
+EXPIRY_IN = FormField(
+    "expiry_date", "Expiry date", "date", "Empty: from the shelf life, or the lot's own", "", True
 )
 REASON = FormField("reason_code", "Reason", "reason", missing="Choose a reason.")
 DIRECTION = FormField(
@@ -86,7 +92,8 @@ OPERATIONS: dict[str, Operation] = {
     for op in (
         Operation(
             "receive", "Receive", "Receive", "Goods arriving: book them into a location.",
-            (PRODUCT, LOCATION, QUANTITY), ReceiveIn, _PLAIN, keep=("location",),
+            (PRODUCT, LOCATION, QUANTITY, LOT_IN, EXPIRY_IN), ReceiveIn,
+            {**_PLAIN, "lot": "lot", "expiry_date": "expiry_date"}, keep=("location",),
         ),
         Operation(
             "putaway", "Put away", "Put away", "From the receiving area to a bin.",
@@ -139,9 +146,12 @@ def read_form(op: Operation, posted: Mapping[str, str]) -> Attempt:
     values = {f.name: posted.get(f.name, "").strip()[:MAX_VALUE] for f in op.fields}
     attempt = Attempt(values)
     for f in op.fields:
-        if not values[f.name]:
+        if not values[f.name] and not f.optional:
             attempt.errors[f.name] = f.missing
     payload: dict[str, Any] = {model: values[form] for model, form in op.model_fields.items()}
+    for f in op.fields:  # an optional field left empty is not sent at all
+        if f.optional and not values[f.name]:
+            payload.pop(f.name, None)
     if "delta" in payload:
         sign = DIRECTIONS.get(values["direction"])
         if sign is None:
@@ -167,6 +177,8 @@ def _words(name: str, error: Mapping[str, Any], typed: str) -> str:
         return "A SKU has letters, digits, dots, dashes and underscores only."
     if name.endswith("location"):
         return "A location is written like MAIN/A-01."
+    if name == "expiry_date":
+        return "Enter the date as year-month-day, such as 2027-03-31."
     if name == "reason_code":
         return "Choose a reason from the list."
     if name == "quantity":
@@ -193,7 +205,9 @@ def prefill(op: Operation, query: Mapping[str, str]) -> dict[str, str]:
 def fingerprint(op: Operation, values: Mapping[str, str]) -> str:
     """What a replayed key must repeat: the operation and what was typed into it (SHA-256,
     as the API stores it)."""
-    payload = {"method": "POST", "path": f"/floor/{op.name}", "values": dict(values)}
+    empty = {f.name for f in op.fields if f.optional and not values.get(f.name)}
+    sent = {name: value for name, value in values.items() if name not in empty}
+    payload = {"method": "POST", "path": f"/floor/{op.name}", "values": sent}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

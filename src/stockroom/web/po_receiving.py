@@ -53,6 +53,7 @@ from stockroom.services import (
     warehouses,
 )
 from stockroom.web import floor_operations as floor_forms
+from stockroom.web import po_receiving_lots as lots
 from stockroom.web.floor import Posted
 from stockroom.web.floor_operations import FormField
 from stockroom.web.order_forms import sentence
@@ -71,10 +72,9 @@ _SUGGESTED = "The suggested location; scan another to change it"
 _WHERE = "Scan or type the location, such as MAIN/A-01."
 LOCATION = FormField("location", "Put it in", "scan", _SUGGESTED, _WHERE)
 TEXT_FIELDS = ("sku", "quantity", "location")
-# LOTS (issue 12, part L): the lot number and expiry date fields go here, e.g.
-# ("lot", "expiry_date"), once po_receipts.ReceiptLineIn takes them.
-LOT_FIELDS: tuple[str, ...] = ()
-FLAGS = ("allow_over_receipt", "override_capacity")
+# Asked for a lot-tracked product's line (web.po_receiving_lots).
+LOT_FIELDS = lots.LOT_FIELDS
+FLAGS = ("allow_over_receipt", "override_capacity", lots.ACCEPT_EXPIRED)
 
 
 @dataclass
@@ -87,6 +87,7 @@ class Attempt:
     alert: str | None = None
     offer: set[str] = field(default_factory=set)  # flags the refusal lets this user tick
     why: str = ""  # why the suggested location was chosen
+    tracking: lots.Tracking | None = None  # the scanned product's lot and expiry needs
 
 
 class _KeyTaken(Exception):
@@ -95,7 +96,8 @@ class _KeyTaken(Exception):
 
 @router.get("/purchase-orders/{number}/receive")
 def receive_page(request: Request, actor: StockMover, number: str, sku: str = "") -> HTMLResponse:
-    values = {"sku": sku.strip()[: floor_forms.MAX_VALUE], "quantity": "", "location": ""}
+    values = dict.fromkeys((*TEXT_FIELDS, *LOT_FIELDS), "")
+    values["sku"] = sku.strip()[: floor_forms.MAX_VALUE]
     return _show(request, actor, number, Attempt(values, _no_flags()))
 
 
@@ -109,19 +111,21 @@ def receive(request: Request, actor: StockMover, number: str, posted: Posted) ->
         attempt.alert = "This form is damaged. Reload the page and send it again."
         return _show(request, actor, number, attempt, status=400)
     quantity = _quantity(attempt)
+    lots.expiry_of(attempt.values, attempt.errors)
     if attempt.errors or quantity is None:
         return _show(request, actor, number, attempt, status=422)
     try:
         if not attempt.values["location"]:
             read(request, lambda s: _suggest(s, number, attempt, quantity, actor))
             status = 422 if attempt.errors else 200
-            return _show(request, actor, number, attempt, focus="location", status=status)
+            focus = "lot" if attempt.tracking and not attempt.values["lot"] else "location"
+            return _show(request, actor, number, attempt, focus=focus, status=status)
         message, replayed = _book_once(request, number, attempt, quantity, actor, key)
     except (Forbidden, Unauthorized):
         raise
     except DomainError as exc:
         return _refused(request, actor, number, attempt, exc)
-    fresh = Attempt(dict.fromkeys(TEXT_FIELDS, ""), _no_flags())
+    fresh = Attempt(dict.fromkeys((*TEXT_FIELDS, *LOT_FIELDS), ""), _no_flags())
     page = _show(request, actor, number, fresh, outcome=message, replayed=replayed)
     if replayed:
         page.headers[REPLAYED_HEADER] = "true"
@@ -188,6 +192,7 @@ def _line_of(session: Session, number: str, attempt: Attempt, actor: Actor) -> t
         attempt.errors["sku"] = f"{order.number} has no line for {product.sku}."
         return order, None
     waiting = [ln for ln in lines if ln.received < ln.ordered]
+    attempt.tracking = lots.Tracking.of(product)
     return order, (waiting or lines)[0]
 
 
@@ -295,8 +300,14 @@ def _apply(
     place = _place(session, order, attempt, actor) if line is not None else None
     if line is None or place is None:
         raise FormProblem("check the fields marked")
-    entry = po_receipts.ReceiptLineIn(quantity, line=line.line_no, location=place)
-    # LOTS (issue 12, part L): pass the lot number and expiry date typed in LOT_FIELDS here.
+    entry = po_receipts.ReceiptLineIn(
+        quantity,
+        line=line.line_no,
+        location=place,
+        lot_number=lots.lot_of(attempt.values),
+        expiry_date=lots.expiry_of(attempt.values, attempt.errors),
+        accept_expired=attempt.flags[lots.ACCEPT_EXPIRED],
+    )
     command = po_receipts.ReceiveGoods(
         [entry],
         allow_over_receipt=attempt.flags["allow_over_receipt"],
@@ -305,9 +316,10 @@ def _apply(
     receipt = po_receipts.receive(session, number, command, actor, tolerance)
     product = line.product
     status = STATUS_WORDS[receipt.order.status].lower()
+    lot = f" (lot {entry.lot_number})" if entry.lot_number else ""
     return (
-        f"Received {format_quantity(quantity)} {product.unit_code} of {product.sku} into "
-        f"{place}. {receipt.order.number} is now {status}."
+        f"Received {format_quantity(quantity)} {product.unit_code} of {product.sku}{lot} "
+        f"into {place}. {receipt.order.number} is now {status}."
     )
 
 
@@ -315,6 +327,14 @@ def _refused(
     request: Request, actor: Actor, number: str, attempt: Attempt, exc: DomainError
 ) -> HTMLResponse:
     """The form again, as typed, with why nothing was booked."""
+    if lots.place_error(exc, attempt.errors, attempt.offer):
+        return _show(request, actor, number, attempt, status=status_of(exc))
+    return _refused_otherwise(request, actor, number, attempt, exc)
+
+
+def _refused_otherwise(
+    request: Request, actor: Actor, number: str, attempt: Attempt, exc: DomainError
+) -> HTMLResponse:
     if isinstance(exc, FormProblem):
         if not attempt.errors:
             attempt.alert = sentence(exc.message)
@@ -370,10 +390,14 @@ def _show(
 ) -> HTMLResponse:
     """The order's open lines and the form (a fresh key each time): the whole page, or for
     htmx the area it swaps."""
-    order = read(request, lambda s: PurchaseOrderRead.of(purchase_orders.get(s, number, actor)))
     values = attempt.values
+    if attempt.tracking is None and any(values.get(n) for n in LOT_FIELDS):
+        # Refused before the product was looked up: the lot typed stays in its field.
+        attempt.tracking = read(request, lambda s: lots.tracking_of(s, values["sku"]))
+    order = read(request, lambda s: PurchaseOrderRead.of(purchase_orders.get(s, number, actor)))
     if focus is None or attempt.errors:
-        names = [n for n in TEXT_FIELDS if n != "location" or values["location"]]
+        shown = (*TEXT_FIELDS[:2], *(LOT_FIELDS if attempt.tracking else ()), TEXT_FIELDS[2])
+        names = [n for n in shown if n != "location" or values["location"]]
         focus = next((n for n in names if n in attempt.errors), None)
         focus = focus or next((n for n in names if not values.get(n)), names[-1])
     context = {
@@ -381,7 +405,11 @@ def _show(
         "url": po_url(order.number),
         "status_words": STATUS_WORDS,
         "receivable": "receive" in order.allowed_actions,
-        "fields": {"sku": PRODUCT, "quantity": QUANTITY, "location": LOCATION},
+        "fields": {"sku": PRODUCT, "quantity": QUANTITY, "location": LOCATION, "lot": lots.LOT},
+        "tracking": attempt.tracking,
+        "expiry": tracking.expiry_field()
+        if (tracking := attempt.tracking) and tracking.expiry
+        else None,
         "values": values,
         "flags": attempt.flags,
         "offer": attempt.offer,

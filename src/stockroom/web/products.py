@@ -18,7 +18,15 @@ from stockroom.domain.access import Actor, Permission
 from stockroom.domain.availability import Breakdown
 from stockroom.domain.paging import MAX_LIMIT, Page
 from stockroom.domain.reservations import ReservationStatus
-from stockroom.services import catalog, inventory, movements, reservations, users, warehouses
+from stockroom.services import (
+    catalog,
+    inventory,
+    lots,
+    movements,
+    reservations,
+    users,
+    warehouses,
+)
 from stockroom.web import product_edit
 from stockroom.web.pages import error_page, is_htmx, page_router, render, templates
 from stockroom.web.product_forms import category_paths
@@ -37,6 +45,7 @@ LIST_SIZE = 25
 MOVEMENTS_SIZE = 20
 LOCATIONS_SIZE = 100
 RESERVATIONS_SIZE = 50
+LOTS_SIZE = 50
 
 SkuPath = Annotated[str, Path(min_length=1, max_length=64)]
 Cursor = Annotated[str | None, Query(max_length=500)]
@@ -151,6 +160,9 @@ class StockPart:
     reservations: "list[Reservation]"
     more_reservations: bool
     below_reorder_point: bool
+    incoming: list[inventory.WarehouseAvailability]  # with goods on open purchase orders
+    lot_views: list[lots.LotView]  # lot-tracked products: lots on hand in the user's warehouses
+    more_lots: bool
 
 
 @dataclass(frozen=True)
@@ -186,7 +198,8 @@ def _stock_part(
     movements_after: str | None,
     locations_after: str | None,
 ) -> StockPart:
-    total = inventory.availability(session, product.sku, None, actor).total
+    available = inventory.availability(session, product.sku, None, actor)
+    total = available.total
     # The badge by the list's rule: at or below the reorder point in some warehouse.
     [summary] = inventory.product_stock(session, [product], None, actor).values()
     where = inventory.InventoryFilter(product_id=product.public_id, in_stock=True)
@@ -219,7 +232,20 @@ def _stock_part(
         reservations=held.items,
         more_reservations=held.next_cursor is not None,
         below_reorder_point=summary.below_reorder_point,
+        incoming=[w for w in available.warehouses if w.incoming > 0],
+        **_lots_of(session, actor, product),
     )
+
+
+def _lots_of(session: Session, actor: Actor, product: "Product") -> dict[str, Any]:
+    """The product's lots on hand in the user's warehouses, earliest expiry first."""
+    if not lots.tracked(product):
+        return {"lot_views": [], "more_lots": False}
+    page, views = lots.list_lots(session, product.sku, None, None, LOTS_SIZE, actor)
+    return {
+        "lot_views": [v for v in views if v.balances],
+        "more_lots": page.next_cursor is not None,
+    }
 
 
 def _more(product: "Product", name: str, page: Page[Any]) -> str | None:

@@ -130,16 +130,19 @@ def test_a_form_is_made_for_scanners_and_thumbs(world: Database, page_as: PageFa
     page = page_as(Role.STAFF).get("/floor/receive").text
     assert 'id="receive-form"' in page
     # Kept on the device when offline (offline.js), emptied for the next scan as after a booking.
-    assert 'data-offline data-offline-clear="sku,quantity"' in page
+    assert 'data-offline data-offline-clear="sku,quantity,lot,expiry_date"' in page
     for name, label in [("sku", "Product"), ("location", "Location"), ("quantity", "Quantity")]:
         assert re.search(rf'<label for="f-{name}"[^>]*>{label}</label>', page)
-    assert len(re.findall(r"data-advance", page)) == 3  # Enter moves on, and sends at the end
+    assert len(re.findall(r"data-advance", page)) == 5  # Enter moves on, and sends at the end
+    # ...skipping the lot and expiry while their part is closed (app.js skips hidden fields).
+    lot_part = page.split('<details class="more floor-lot" >', 1)[1].split("</details>")[0]
+    assert len(re.findall(r"data-advance", lot_part)) == 2
     assert 'inputmode="decimal"' in page
     assert re.search(r'id="f-sku"[^>]*autofocus', page)
     # The camera buttons are there for browsers that can read barcodes, hidden for the rest.
     assert (
         len(re.findall(r'<button type="button" class="camera" data-camera="f-\w+" hidden', page))
-        == 2
+        == 3  # product, location, lot
     )
     assert re.search(r'<button type="submit" class="primary floor-submit">\s*Receive<', page)
 

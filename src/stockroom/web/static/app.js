@@ -49,7 +49,9 @@
     const form = el.form;
     if (!form) return;
     const fields = Array.from(form.querySelectorAll("input:not([type=hidden]), select, textarea"))
-      .filter((f) => !f.disabled && f.offsetParent !== null);
+      // Not a field hidden in a closed <details> (the floor's lot part): Chromium renders
+      // its content with content-visibility, so offsetParent alone does not tell.
+      .filter((f) => !f.disabled && f.offsetParent !== null && !f.closest("details:not([open])"));
     const next = fields[fields.indexOf(el) + 1];
     event.preventDefault();
     if (next) { next.focus(); if (next.select) next.select(); } else { form.requestSubmit(); }
