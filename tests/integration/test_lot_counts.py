@@ -67,12 +67,13 @@ def count(caller: TestClient, number: str, *lines: dict[str, Any]) -> Any:
     return caller.post(f"{TASKS}/{number}/counts", json={"lines": list(lines)})
 
 
-def lot_balances(db: Database, sku: str = "MILK") -> dict[str, Decimal]:
+def lot_balances(db: Database) -> dict[str, Decimal]:
+    """On hand of every lot balance, by lot number (MILK is the only lot-tracked product)."""
     with db.session(write=False) as session:
         rows = session.execute(
             select(Lot.number, StockBalance.on_hand).join(Lot, Lot.id == StockBalance.lot_id)
         )
-        return {number: on_hand for number, on_hand in rows}
+        return dict(rows.tuples().all())
 
 
 def test_a_lot_count_with_one_lot_short_and_one_found(
