@@ -73,7 +73,7 @@ def lot_balances(db: Database) -> dict[str, Decimal]:
         rows = session.execute(
             select(Lot.number, StockBalance.on_hand).join(Lot, Lot.id == StockBalance.lot_id)
         )
-        return dict(rows.tuples().all())
+        return {row.number: row.on_hand for row in rows}
 
 
 def test_a_lot_count_with_one_lot_short_and_one_found(
