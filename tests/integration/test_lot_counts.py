@@ -169,3 +169,14 @@ def test_lot_counts_refuse_what_an_inbound_move_would(milk: Database, staff: Tes
     wrong_lot = {"line": 1, "lot": "NOPE", "counted": 1}
     assert_problem(count(staff, number, wrong_lot), 422)
     assert lot_balances(milk) == {"EARLY": 5, "LATE": 5}
+
+
+def test_the_due_list_names_each_lot(milk: Database, manager: TestClient) -> None:
+    due = manager.get(f"{API}/counts/due", params={"warehouse": "MAIN", "days": 0})
+    assert due.status_code == 200, due.text
+    rows = {(r["sku"], r["lot"]): (r["expires_on"], r["on_hand"]) for r in due.json()["items"]}
+    assert rows == {
+        ("MILK", "EARLY"): (day(10), "5"),
+        ("MILK", "LATE"): (day(20), "5"),
+        ("WIDGET", None): (None, "7"),
+    }
