@@ -1,6 +1,7 @@
 """The ``stockroom`` command against the test database."""
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -9,7 +10,15 @@ from typer.testing import CliRunner
 from stockroom.cli import app
 from stockroom.config import Settings, get_settings
 from stockroom.db.engine import Database
-from stockroom.db.models import Product, PurchaseOrder, StockBalance, SupplierProduct, Warehouse
+from stockroom.db.models import (
+    CountTask,
+    Lot,
+    Product,
+    PurchaseOrder,
+    StockBalance,
+    SupplierProduct,
+    Warehouse,
+)
 from stockroom.services import auth, users
 from stockroom.services.credentials import Passwords
 
@@ -43,6 +52,13 @@ def test_demo_loads_once_verify_passes_then_catches_a_balance_corrupted_by_hand(
         linked = len(preferred.all())
     assert states == {"DRAFT", "SENT", "CONFIRMED", "PARTIAL", "RECEIVED", "CANCELLED"}
     assert linked >= 100
+    with db.session(write=False) as session:
+        expiries = list(session.scalars(select(Lot.expires_on)))
+        tasks = session.scalars(select(CountTask.status)).all()
+    today = date.today()
+    assert sum(1 for e in expiries if e is not None and e < today) == 1  # one expired lot
+    assert any(e is not None and today <= e <= today + timedelta(days=7) for e in expiries)
+    assert tasks == ["OPEN"]
 
     again = run.invoke(app, ["demo"])
     assert again.exit_code == 0

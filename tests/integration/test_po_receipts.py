@@ -200,6 +200,29 @@ def test_a_draft_or_cancelled_order_is_not_received(
     assert problem["state"] == state
 
 
+def test_only_a_buyer_may_accept_more_than_was_ordered(
+    client: TestClient, client_as: ClientFactory, db: Database
+) -> None:
+    number = sent(client)
+    staff = client_as(Role.STAFF, warehouses=("MAIN",))
+    line = {"line": 1, "quantity": 11, "location": "MAIN/A-01"}
+    with unchanged(db):
+        assert_problem(receive(staff, number, line, allow_over_receipt=True), 403)
+    manager = client_as(Role.MANAGER)
+    answer = receive(manager, number, line, allow_over_receipt=True)
+    assert answer.status_code == 201, answer.text
+
+
+def test_a_receipt_lands_only_in_the_orders_warehouse(client: TestClient, db: Database) -> None:
+    number = sent(client)  # delivered to MAIN
+    with unchanged(db):
+        problem = assert_problem(
+            receive(client, number, {"line": 1, "quantity": 1, "location": "EAST/A-01"}), 422
+        )
+    assert "not in MAIN" in problem["detail"]
+    assert status(client, number) == "SENT"
+
+
 def test_scope_staff_receive_their_warehouse_only(
     client: TestClient, client_as: ClientFactory, db: Database
 ) -> None:

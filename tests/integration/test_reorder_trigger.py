@@ -205,3 +205,30 @@ def test_while_covered_a_shipment_costs_one_statement_more_than_a_plain_one(
         ship(client, 1)
     assert len(sent) == 8, sent
     assert len(reorder_pos(client)) == 1
+
+
+def test_writing_off_part_of_an_expired_lot_sees_only_fresh_stock(
+    client: TestClient, db: Database
+) -> None:
+    """Plenty of an expired lot is still on the shelf, but it promises nothing: writing
+    some of it off leaves 5 fresh below the point of 10, and that is judged."""
+    product = {"sku": "CREAM", "name": "Cream", "unit": "pcs", "reorder_point": 10}
+    assert client.post(f"{API}/products", json={**product, "lot_tracked": True}).status_code == 201
+    gone = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+    lots = [
+        {"lot": "OLD", "quantity": 50, "expiry_date": gone, "accept_expired": True},
+        {"lot": "NEW", "quantity": 5},
+    ]
+    for lot in lots:
+        body = {"sku": "CREAM", "location": "MAIN/A-01", **lot}
+        assert client.post(f"{API}/movements/receive", json=body).status_code == 201
+    write_off = {
+        "sku": "CREAM",
+        "location": "MAIN/A-01",
+        "delta": -1,
+        "reason_code": "EXPIRED",
+        "lot": "OLD",
+    }
+    assert client.post(f"{API}/movements/adjust", json=write_off).status_code == 201
+    [request] = [r for r in requests(db) if r.reorder_point == 10]
+    assert request.available == 5

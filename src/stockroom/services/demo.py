@@ -28,6 +28,7 @@ from stockroom.domain.operations import (
 )
 from stockroom.services import catalog, customers, orders, stock, warehouses
 from stockroom.services.credentials import Passwords
+from stockroom.services.demo_lots import load_lots
 from stockroom.services.demo_procurement import load_procurement
 from stockroom.services.users import NewUser, create_user
 
@@ -118,6 +119,7 @@ def load_demo(session: Session, progress: Progress = print) -> bool:
     _history(session, rng, skus, levels, progress)
     _orders(session, rng, skus, progress)
     load_procurement(session, rng, skus, progress)
+    load_lots(session, progress)
     return True
 
 

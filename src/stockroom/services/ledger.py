@@ -33,6 +33,7 @@ from stockroom.domain.errors import (
     InsufficientStock,
     Shortage,
 )
+from stockroom.domain.lots import is_expired
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.quantities import MAX_QUANTITY, format_quantity
 from stockroom.domain.reservations import ReservationStatus
@@ -332,7 +333,9 @@ def _record(
     session.flush()
     outbox.append_events(session, _events(movement, state))
     # For the automatic reorder before commit (no statement; nothing if not reordered).
-    free = state.on_hand - state.reserved
+    # An expired lot promises nothing, however much of it is still on the shelf.
+    expired = entry.lot is not None and is_expired(entry.lot.expires_on, now.date())
+    free = Decimal(0) if expired else state.on_hand - state.reserved
     reorder.note(session, entry.product, entry.location, entry.type, entry.quantity, free)
     return movement
 

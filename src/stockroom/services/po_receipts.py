@@ -24,7 +24,7 @@ from stockroom.db.models import (
     Warehouse,
 )
 from stockroom.db.queries import purchase_orders as queries
-from stockroom.domain.access import Actor
+from stockroom.domain.access import Actor, Permission, require_permission
 from stockroom.domain.errors import NotFound, RuleViolation
 from stockroom.domain.movements import ReferenceType
 from stockroom.domain.operations import Receive, Reference
@@ -37,7 +37,7 @@ from stockroom.domain.purchase_orders import (
     require_action,
     status_from_receipts,
 )
-from stockroom.services import purchase_orders, stock
+from stockroom.services import purchase_orders, references, stock
 from stockroom.services.putaway import suggest_putaway_location
 
 
@@ -83,6 +83,9 @@ def receive(
 ) -> Receipt:
     order = purchase_orders.locked(session, ref, actor, None)
     require_action(PurchaseOrderStatus(order.status), PurchaseOrderAction.RECEIVE)
+    if command.allow_over_receipt and actor is not None:
+        # Taking more than was bought is a purchasing decision, not the receiver's.
+        require_permission(actor, Permission.ORDERS_WRITE)
     if not command.lines:
         raise RuleViolation("a receipt needs at least one line", field="lines")
     booked: list[StockMovement] = []
@@ -137,7 +140,10 @@ def _book(
     actor: Actor | None,
 ) -> list[StockMovement]:
     product = line.product
-    location = entry.location or _suggested(session, order, product.sku, entry.quantity, actor)
+    if entry.location is None:
+        location = _suggested(session, order, product.sku, entry.quantity, actor)
+    else:
+        location = _in_order_warehouse(session, order, entry.location, actor)
     # The product row locked, so two receipts of it (any warehouse) average one after the
     # other instead of one overwriting the other's cost.
     cost = queries.lock_product_cost(session, product.id)
@@ -159,6 +165,20 @@ def _book(
     line.received += received
     product.unit_cost = moving_average_cost(on_hand, cost, received, line.unit_price)
     return movements
+
+
+def _in_order_warehouse(
+    session: Session, order: PurchaseOrder, ref: str, actor: Actor | None
+) -> str:
+    """The named location as a path, if it is in the warehouse the order is delivered to."""
+    place = references.location(session, ref, actor)
+    code = order.warehouse.code
+    if place.warehouse_id != order.warehouse_id:
+        raise RuleViolation(
+            f"location {ref} is not in {code}, where {order.number} is delivered",
+            field="location",
+        )
+    return f"{code}/{place.code}"
 
 
 def _suggested(
