@@ -6,7 +6,8 @@ start at once, each thread on its own connection. On PostgreSQL they run in para
 queue on row locks taken in one order (reservations, allocations, balances; a batch, which
 holds its balances first, skips what it would have to wait for): nothing deadlocks, every
 order ships in full (half of them in the race, the rest after it, from wherever the
-transfers took their stock), and the books balance to the unit.
+transfers took their stock), and the books balance to the unit. Once with an untracked
+product, once with a lot-tracked one received in two lots (allocations carry their lot).
 """
 
 import random
@@ -36,8 +37,13 @@ THREADS = ORDERS * 3
 Step = Callable[[Database], str]
 
 
+@pytest.fixture(params=[False, True], ids=["untracked", "lots"])
+def lotted(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
 @pytest.fixture
-def pool(settings: Settings, db: Database) -> Iterator[Database]:
+def pool(settings: Settings, db: Database, lotted: bool) -> Iterator[Database]:
     wide = settings.model_copy(update={"database_pool_size": THREADS, "database_max_overflow": 10})
     database = Database(make_engine(wide))
     with database.session(write=True) as session:
@@ -45,14 +51,15 @@ def pool(settings: Settings, db: Database) -> Iterator[Database]:
         location(session, "MAIN", "RCV", type="RECEIVING")
         location(session, "MAIN", "PF-01", type="PICK_FACE")
         location(session, "MAIN", "PF-02", type="PICK_FACE")
-        product(session, "HOT")
+        product(session, "HOT", lot_tracked=lotted)
         session.commit()
     yield database
     database.dispose()
 
 
-def _allocated_in_receiving(database: Database) -> list[uuid.UUID]:
-    """ORDERS backorders, then one receipt into RECEIVING that allocates them all."""
+def _allocated_in_receiving(database: Database, lotted: bool) -> list[uuid.UUID]:
+    """ORDERS backorders, then a receipt into RECEIVING that allocates them all (lot-tracked:
+    two receipts, of two lots)."""
     with database.session(write=True) as session:
         customer = customers.create_customer(session, {"name": "Busy"}, []).public_id
         placed = [
@@ -63,7 +70,12 @@ def _allocated_in_receiving(database: Database) -> list[uuid.UUID]:
             ).public_id
             for _ in range(ORDERS)
         ]
-        stock.apply(session, Receive("HOT", "MAIN/RCV", Decimal(ORDERS * EACH)))
+        if lotted:
+            half = Decimal(ORDERS * EACH // 2)
+            stock.apply(session, Receive("HOT", "MAIN/RCV", half, lot="L1"))
+            stock.apply(session, Receive("HOT", "MAIN/RCV", half, lot="L2"))
+        else:
+            stock.apply(session, Receive("HOT", "MAIN/RCV", Decimal(ORDERS * EACH)))
         session.commit()
     return placed
 
@@ -109,11 +121,11 @@ def run_together(database: Database, steps: list[Step]) -> list[str]:
 
 
 def test_transfers_of_reserved_stock_racing_its_shipments_keep_the_books(
-    pool: Database,
+    pool: Database, lotted: bool
 ) -> None:
     rng = random.Random(12)
     for round_number in range(3):
-        placed = _allocated_in_receiving(pool)
+        placed = _allocated_in_receiving(pool, lotted)
         racing, later = placed[: ORDERS // 2], placed[ORDERS // 2 :]
         # The first transfer to run from RECEIVING finds the later orders' stock there.
         steps: list[Step] = [_ship(order_id) for order_id in racing]

@@ -76,8 +76,8 @@ def move_allocations(
     """Move ``quantity`` of what the source allocations hold to allocations at ``target``.
 
     Source allocations give it up in ``domain.transfers.carry_order``; each joins the
-    allocation of the same reservation and expiry at the target (a lot would join the
-    key), made if there is none. A source allocation left with nothing is MOVED. Balances
+    allocation of the same reservation, expiry and lot at the target, made if there is
+    none. A source allocation left with nothing is MOVED. Balances
     are not touched here: the caller's ledger legs carry the same quantity. Returns
     (from, to, quantity) per part moved.
     """
@@ -104,12 +104,11 @@ def _joining(
     at_target: list[ReservationAllocation],
     taken: Decimal,
 ) -> ReservationAllocation:
-    """The target allocation ``taken`` joins (grown by it), keyed by reservation and expiry."""
+    """The target allocation ``taken`` joins (grown by it), keyed by reservation, expiry
+    and lot (a lot keeps its number where it goes)."""
+    key = (origin.reservation_id, origin.expires_at, origin.lot_id)
     for allocation in at_target:
-        if (allocation.reservation_id, allocation.expires_at) == (
-            origin.reservation_id,
-            origin.expires_at,
-        ):
+        if (allocation.reservation_id, allocation.expires_at, allocation.lot_id) == key:
             allocation.quantity += taken
             allocation.open += taken
             return allocation
@@ -122,6 +121,7 @@ def _joining(
         open=taken,
         status=AllocationStatus.ACTIVE,
         expires_at=origin.expires_at,
+        lot_id=origin.lot_id,
     )
     session.add(made)
     at_target.append(made)

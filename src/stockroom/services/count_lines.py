@@ -16,6 +16,7 @@ submitting the same line cannot both post it.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -40,9 +41,10 @@ from stockroom.domain.errors import (
     NotFound,
     RuleViolation,
 )
+from stockroom.domain.lots import InboundLot
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.quantities import check_quantity
-from stockroom.services import counts, ledger, references
+from stockroom.services import counts, ledger, lots, references
 from stockroom.services.ledger import LedgerEntry
 from stockroom.services.warehouses import get_warehouse
 
@@ -51,14 +53,18 @@ L = CountLineStatus
 
 @dataclass(frozen=True)
 class CountIn:
-    """A counted quantity for line ``line``, or for the place ``sku`` at ``location``
-    (a product found where the task did not expect it gets a line of its own)."""
+    """A counted quantity for line ``line``, or for the place ``sku`` at ``location`` (and
+    ``lot``, for a lot-tracked product): a product or lot found where the task did not
+    expect it gets a line of its own. A lot not known yet is made as an inbound move makes
+    it (``expiry_date`` for expiry-tracked products, else today plus the shelf life)."""
 
     counted: Decimal
     line: int | None = None
     sku: str | None = None
     location: str | None = None
     note: str = ""
+    lot: str | None = None
+    expiry_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ def submit(
     task = counts.locked(session, ref, actor)
     lines = [_line_for(session, task, item) for item in items]
     # Balances locked in one fixed order, so two submissions cannot deadlock.
-    todo = [(line.product, line.location) for line in lines if line.status == L.PENDING]
+    todo = [(line.product, line.location, line.lot) for line in lines if line.status == L.PENDING]
     ledger.lock_balances(session, todo)
     outcomes = []
     for line, item in zip(lines, items, strict=True):
@@ -91,17 +97,23 @@ def submit(
 
 def _line_for(session: Session, task: CountTask, item: CountIn) -> CountLine:
     if item.line is not None:
-        return line_of(task, item.line)
+        line = line_of(task, item.line)
+        if item.lot is not None and (line.lot is None or line.lot.number != item.lot.strip()):
+            raise RuleViolation(f"line {line.line_no} counts another lot", field="lot")
+        return line
     if item.sku is None or item.location is None:
         raise RuleViolation("a count names its line, or the sku and location it counted")
     product = references.product(session, item.sku)
     location = counts.task_location(session, task.warehouse, item.location)
-    same = [ln for ln in task.lines if (ln.product_id, ln.location_id) == (product.id, location.id)]
+    # A count records what is there, so a lot past its expiry is counted like any other.
+    lot = lots.inbound_lot(session, product, InboundLot(item.lot, item.expiry_date, True))
+    key = (product.id, location.id, ledger.lot_id(lot))
+    same = [ln for ln in task.lines if (ln.product_id, ln.location_id, ln.lot_id) == key]
     if same:
         return max(same, key=lambda ln: ln.line_no)  # the latest round
     require_open(CountTaskStatus(task.status), "take a new line")
-    expected = ledger.on_hand_at(session, product.id, location.id)
-    line = counts.new_line(_next_number(task), product, location, expected, added=True)
+    expected = ledger.on_hand_at(session, *key)
+    line = counts.new_line(_next_number(task), product, location, expected, added=True, lot=lot)
     task.lines.append(line)
     return line
 
@@ -123,7 +135,7 @@ def _count(
     """Record the count against on-hand now (the balance is locked); post it if it is
     within tolerance, else hold it for a manager."""
     counted = _counted(line, item.counted)
-    on_hand = ledger.on_hand_at(session, line.product_id, line.location_id)
+    on_hand = ledger.on_hand_at(session, line.product_id, line.location_id, _lot_id(line))
     line.counted, line.on_hand_at_count = counted, on_hand
     line.difference = counted - on_hand
     line.counted_by, line.counted_at = (actor.label if actor else None), utcnow()
@@ -136,6 +148,11 @@ def _count(
         except (CountBelowReserved, InsufficientStock) as refused:
             # Less than is promised to customers: that needs a manager anyway.
             line.held_reason = refused.message
+
+
+def _lot_id(line: CountLine) -> int | None:
+    # From the relationship: a line made in this request has no lot_id before its flush.
+    return ledger.lot_id(line.lot)
 
 
 def _counted(line: CountLine, value: Decimal) -> Decimal:
@@ -162,6 +179,7 @@ def _post(session: Session, task: CountTask, line: CountLine, actor: Actor | Non
         reference_type=ReferenceType.COUNT.value,
         reference_id=task.number,
         note=f"count line {line.line_no}",
+        lot=line.lot,
     )
     label = actor.label if actor else None
     movement = ledger.post_count_difference(session, entry, actor=label)
@@ -188,7 +206,7 @@ def recount(session: Session, ref: str, number: int, actor: Actor | None) -> Cou
     require_line(L(line.status), L.DISCREPANCY, "be recounted")
     line.status = L.RECOUNT.value
     _decided(line, actor)
-    expected = ledger.on_hand_at(session, line.product_id, line.location_id)
+    expected = ledger.on_hand_at(session, line.product_id, line.location_id, _lot_id(line))
     again = counts.new_line(
         _next_number(task),
         line.product,
@@ -197,6 +215,7 @@ def recount(session: Session, ref: str, number: int, actor: Actor | None) -> Cou
         round=line.round + 1,
         recount_of=line.line_no,
         added=line.added,
+        lot=line.lot,
     )
     task.lines.append(again)
     counts.touch(task)

@@ -3,6 +3,7 @@
 A task counts one warehouse: one location, an aisle (a zone), or a list of products. Its
 lines are the balances in scope when it is created, empty ones included: a balance row
 that exists is a place the product has been kept, so "nothing there" is worth confirming.
+A lot-tracked product has one balance, and so one line, per lot at each place.
 Counting, approving and recounting lines live in ``services/count_lines.py``.
 
 Tasks are warehouse-bound: outside the actor's scope a task does not exist (404), for
@@ -19,7 +20,15 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from stockroom.db.models import CountLine, CountTask, Location, Product, StockBalance, Warehouse
+from stockroom.db.models import (
+    CountLine,
+    CountTask,
+    Location,
+    Lot,
+    Product,
+    StockBalance,
+    Warehouse,
+)
 from stockroom.db.queries import counts as queries
 from stockroom.db.queries.pagination import Page, Sortable, paginate, parse_sort
 from stockroom.db.queries.scope import within_scope
@@ -102,7 +111,10 @@ def create(
         tolerance_percent=tolerance.percent,
         note=command.note,
         created_by=actor.label if actor else None,
-        lines=[new_line(n, product, loc, qty) for n, (product, loc, qty) in enumerate(places, 1)],
+        lines=[
+            new_line(n, product, loc, qty, lot=lot)
+            for n, (product, loc, lot, qty) in enumerate(places, 1)
+        ],
     )
     session.add(task)
     session.flush()
@@ -114,8 +126,15 @@ def create(
 def new_line(
     n: int, product: Product, location: Location, expected: Decimal, **extra: object
 ) -> CountLine:
-    """One place to count; every line of a task, first round or later, is made here."""
-    fields: dict[str, object] = {"round": 1, "added": False, "recount_of": None, **extra}
+    """One place to count (``lot=``: which lot's balance, for lot-tracked products); every
+    line of a task, first round or later, is made here."""
+    fields: dict[str, object] = {
+        "round": 1,
+        "added": False,
+        "recount_of": None,
+        "lot": None,
+        **extra,
+    }
     return CountLine(
         line_no=n,
         product=product,
@@ -127,7 +146,7 @@ def new_line(
     )
 
 
-Places = list[tuple[Product, Location, Decimal]]
+Places = list[tuple[Product, Location, Lot | None, Decimal]]
 
 
 def _in_scope(

@@ -28,7 +28,15 @@ from stockroom.domain.operations import (
 )
 from stockroom.domain.quantities import check_quantity
 from stockroom.domain.transfers import Place, adds_to_available
-from stockroom.services import allocation_moves, ledger, lots, orders, putaway, references
+from stockroom.services import (
+    allocation_moves,
+    ledger,
+    lot_moves,
+    lots,
+    orders,
+    putaway,
+    references,
+)
 from stockroom.services.ledger import LedgerEntry
 
 
@@ -200,15 +208,23 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
     waiting = _waiting_at(look, product, source, target)
     if lots.tracked(product):
         # A lot keeps its number where it goes: each lot taken (FEFO without one named)
-        # moves as a pair of legs. Only free lot stock moves (carrying reserved lot stock
-        # along is not done yet): the guard refuses what is reserved.
-        taken = lots.outbound_lots(look.session, product, source, qty, op.lot, to_customer=False)
+        # moves as a pair of legs, reserved lot stock with its allocations (lot_moves).
+        planned = lot_moves.plan_lot_transfer(
+            look.session,
+            product,
+            source,
+            target,
+            qty,
+            op.lot,
+            actor=look.label,
+            skip_locked=look.balances_locked,
+        )
         legs = [
             leg
-            for lot, part in taken
+            for p in planned
             for leg in [
-                (MovementType.TRANSFER_OUT, source, -part, Decimal(0), lot),
-                (MovementType.TRANSFER_IN, target, part, Decimal(0), lot),
+                (MovementType.TRANSFER_OUT, source, -p.quantity, -p.reserved, p.lot),
+                (MovementType.TRANSFER_IN, target, p.quantity, p.reserved, p.lot),
             ]
         ]
     else:

@@ -5,13 +5,14 @@ an actor who may not see them (a counter on a blind task); see ``counts.sees_exp
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from stockroom.api.schemas.common import DecimalOut, Input, NonNegativeQuantity, Note, Text
 from stockroom.api.schemas.reservations import WarehouseCode
+from stockroom.api.schemas.stock import LotNumber
 from stockroom.api.schemas.suppliers import Sku
 from stockroom.domain.counts import CountLineStatus, CountTaskKind, CountTaskStatus
 from stockroom.services import count_lines, counts
@@ -62,11 +63,29 @@ class CountedLineIn(Input):
         default=None,
         description="With sku: where it was counted; a place without a line gets one",
     )
+    lot: LotNumber | None = Field(
+        default=None,
+        description="With sku: the lot counted (required for lot-tracked products); a lot "
+        "no line expected gets one, and a lot not known yet is made (422 lot_required)",
+    )
+    expiry_date: date | None = Field(
+        default=None,
+        description="A new lot's expiry (expiry-tracked products; defaults to today plus the "
+        "shelf life); a known lot with another date is refused (409 lot_expiry_conflict)",
+    )
     counted: NonNegativeQuantity
     note: Note = ""
 
     def count(self) -> count_lines.CountIn:
-        return count_lines.CountIn(self.counted, self.line, self.sku, self.location, self.note)
+        return count_lines.CountIn(
+            self.counted,
+            self.line,
+            self.sku,
+            self.location,
+            self.note,
+            lot=self.lot,
+            expiry_date=self.expiry_date,
+        )
 
 
 class CountSubmit(Input):
@@ -84,6 +103,9 @@ class CountLineRead(BaseModel):
     unit: str
     location: str
     location_id: uuid.UUID
+    lot: str | None = Field(default=None, description="The lot counted (lot-tracked products)")
+    lot_id: uuid.UUID | None = Field(default=None, description="Its id")
+    expires_on: date | None = Field(default=None, description="The lot's expiry date")
     added: bool = Field(description="Found by the counter where no line expected it")
     expected: DecimalOut | None = Field(description="On hand when the line was made (hidden)")
     counted: DecimalOut | None
@@ -102,7 +124,7 @@ class CountLineRead(BaseModel):
 
     @classmethod
     def of(cls, line: "CountLine", shown: bool) -> Self:
-        product, place = line.product, line.location
+        product, place, lot = line.product, line.location, line.lot
         return cls(
             line=line.line_no,
             round=line.round,
@@ -114,6 +136,9 @@ class CountLineRead(BaseModel):
             unit=product.unit_code,
             location=location_label(place),
             location_id=place.public_id,
+            lot=None if lot is None else lot.number,
+            lot_id=None if lot is None else lot.public_id,
+            expires_on=None if lot is None else lot.expires_on,
             added=line.added,
             expected=line.expected if shown else None,
             counted=line.counted,
@@ -214,6 +239,8 @@ class CountDueRead(BaseModel):
     warehouse: str
     location: str
     location_id: uuid.UUID
+    lot: str | None = Field(default=None, description="The lot (lot-tracked products)")
+    expires_on: date | None = Field(default=None, description="The lot's expiry date")
     on_hand: DecimalOut | None = Field(
         description="Null unless the caller may approve counts: a counter counts blind"
     )
@@ -231,6 +258,8 @@ class CountDueRead(BaseModel):
             warehouse=place.warehouse.code,
             location=location_label(place),
             location_id=place.public_id,
+            lot=None if balance.lot is None else balance.lot.number,
+            expires_on=balance.expires_on,
             on_hand=balance.on_hand if shown else None,
             last_counted_at=balance.last_counted_at,
             due_since=balance.last_counted_at or balance.created_at,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stockroom.db.models.base import Base, PublicId, Timestamps, Versioned
 from stockroom.db.models.catalog import Product
+from stockroom.db.models.lots import Lot
 from stockroom.db.models.warehouses import Location, Warehouse
 from stockroom.db.types import BigId, Quantity, UtcDateTime
 
@@ -42,8 +43,8 @@ class CountTask(PublicId, Timestamps, Versioned, Base):
 
 
 class CountLine(Base):
-    """One balance to count, in one round. The place (product, location) is the whole key
-    of what is counted, so a lot column added here later is all a lot count needs.
+    """One balance to count, in one round: the place (product, location, lot) is the whole
+    key of what is counted (lot NULL for untracked products).
 
     ``expected`` is on-hand when the line was made (shown to managers only);
     ``on_hand_at_count`` is on-hand when the count was submitted, and ``difference`` is
@@ -63,6 +64,7 @@ class CountLine(Base):
     recount_of: Mapped[int | None] = mapped_column()  # the line number this one recounts
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
     status: Mapped[str] = mapped_column(String(16), default="PENDING")
     added: Mapped[bool] = mapped_column(default=False)  # found by the counter, not expected
     expected: Mapped[Decimal] = mapped_column(Quantity)
@@ -82,3 +84,4 @@ class CountLine(Base):
     task: Mapped[CountTask] = relationship(lazy="raise", back_populates="lines")
     product: Mapped[Product] = relationship(lazy="raise")
     location: Mapped[Location] = relationship(lazy="raise")
+    lot: Mapped[Lot | None] = relationship(lazy="raise")

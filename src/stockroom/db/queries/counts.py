@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from stockroom.db.models import CountLine, CountTask, Location, Product, StockBalance
+from stockroom.db.models import CountLine, CountTask, Location, Lot, Product, StockBalance
 
 
 def tasks_query() -> Select[CountTask]:
@@ -17,6 +17,7 @@ def tasks_query() -> Select[CountTask]:
         joinedload(CountTask.warehouse),
         lines.joinedload(CountLine.product).joinedload(Product.unit),
         lines.joinedload(CountLine.location).joinedload(Location.warehouse),
+        lines.joinedload(CountLine.lot),
     )
 
 
@@ -54,22 +55,30 @@ def balances_in(
     warehouse_id: int,
     location_ids: list[int] | None = None,
     product_ids: list[int] | None = None,
-) -> list[tuple[Product, Location, Decimal]]:
+) -> list[tuple[Product, Location, Lot | None, Decimal]]:
     """Every balance row of the warehouse at these locations or of these products, empty
-    ones included (a row that exists is a place the product is kept), by location, SKU."""
+    ones included (a row that exists is a place the product is kept), one per lot of a
+    lot-tracked product; by location, SKU, then the lot's expiry (FEFO order)."""
     stmt = (
-        select(Product, Location, StockBalance.on_hand)
+        select(Product, Location, Lot, StockBalance.on_hand)
         .join(StockBalance, StockBalance.product_id == Product.id)
         .join(Location, Location.id == StockBalance.location_id)
+        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
         .options(joinedload(Product.unit), joinedload(Location.warehouse))
         .where(StockBalance.warehouse_id == warehouse_id, Location.is_active)
-        .order_by(Location.code, Product.sku)
+        .order_by(
+            Location.code,
+            Product.sku,
+            Lot.expires_on.is_(None),
+            Lot.expires_on,
+            Lot.number,
+        )
     )
     if location_ids is not None:
         stmt = stmt.where(StockBalance.location_id.in_(location_ids))
     if product_ids is not None:
         stmt = stmt.where(StockBalance.product_id.in_(product_ids))
-    return [(p, loc, qty) for p, loc, qty in session.execute(stmt).unique().all()]
+    return [(p, loc, lot, qty) for p, loc, lot, qty in session.execute(stmt).unique().all()]
 
 
 def discrepancies_query() -> Select[CountLine]:
@@ -81,6 +90,7 @@ def discrepancies_query() -> Select[CountLine]:
             joinedload(CountLine.task).joinedload(CountTask.warehouse),
             joinedload(CountLine.product).joinedload(Product.unit),
             joinedload(CountLine.location).joinedload(Location.warehouse),
+            joinedload(CountLine.lot),
         )
         .where(CountLine.status == "DISCREPANCY")
     )
@@ -100,6 +110,7 @@ def due_query(cutoff: datetime) -> Select[StockBalance]:
         .options(
             joinedload(StockBalance.product).joinedload(Product.unit),
             joinedload(StockBalance.location).joinedload(Location.warehouse),
+            joinedload(StockBalance.lot),
         )
         .where(StockBalance.on_hand > 0)
         .where(or_(StockBalance.last_counted_at.is_(None), StockBalance.last_counted_at < cutoff))
