@@ -56,6 +56,10 @@ LOT_IN = FormField("lot", "Lot", "scan", "The lot on the pack", "Scan or type th
 EXPIRY_IN = FormField(
     "expiry_date", "Expiry date", "date", "Empty: from the shelf life, or the lot's own", "", True
 )
+# Outbound: a lot may be named; without one the earliest expiry goes first (FEFO).
+LOT_OUT = FormField(
+    "lot", "Lot", "scan", "Empty: the earliest expiry first", "Scan or type the lot.", True
+)
 REASON = FormField("reason_code", "Reason", "reason", missing="Choose a reason.")
 DIRECTION = FormField(
     "direction", "Change", "direction", missing="Choose whether stock is added or taken off."
@@ -97,34 +101,36 @@ OPERATIONS: dict[str, Operation] = {
         ),
         Operation(
             "putaway", "Put away", "Put away", "From the receiving area to a bin.",
-            (PRODUCT, BIN, QUANTITY), TransferIn,
+            (PRODUCT, BIN, QUANTITY, LOT_OUT), TransferIn,
             # Until the receiving location is known, both ends are checked as the bin's name.
             {"sku": "sku", "from_location": "location", "to_location": "location",
-             "quantity": "quantity"},
+             "quantity": "quantity", "lot": "lot"},
             from_receiving=True,
         ),
         Operation(
             "ship", "Pick / ship", "Ship", "Stock leaving for a customer.",
-            (PRODUCT, LOCATION, QUANTITY), ShipIn, _PLAIN, keep=("location",),
+            (PRODUCT, LOCATION, QUANTITY, LOT_OUT), ShipIn, {**_PLAIN, "lot": "lot"},
+            keep=("location",),
         ),
         Operation(
             "transfer", "Transfer", "Transfer", "Move stock from one location to another.",
-            (PRODUCT, FROM_LOCATION, TO_LOCATION, QUANTITY), TransferIn,
+            (PRODUCT, FROM_LOCATION, TO_LOCATION, QUANTITY, LOT_OUT), TransferIn,
             {"sku": "sku", "from_location": "from_location", "to_location": "to_location",
-             "quantity": "quantity"},
+             "quantity": "quantity", "lot": "lot"},
             keep=("from_location", "to_location"),
         ),
         Operation(
             "adjust", "Adjust", "Adjust", "Damaged, lost or found: correct with a reason.",
-            (PRODUCT, LOCATION, REASON, DIRECTION, QUANTITY), AdjustIn,
+            (PRODUCT, LOCATION, REASON, DIRECTION, QUANTITY, LOT_IN, EXPIRY_IN), AdjustIn,
             {"sku": "sku", "location": "location", "delta": "quantity",
-             "reason_code": "reason_code"},
+             "reason_code": "reason_code", "lot": "lot", "expiry_date": "expiry_date"},
             keep=("location",),
         ),
         Operation(
             "count", "Count", "Count", "Book what is really on the shelf.",
-            (PRODUCT, LOCATION, COUNTED), CountIn,
-            {"sku": "sku", "location": "location", "counted": "quantity"},
+            (PRODUCT, LOCATION, COUNTED, LOT_IN, EXPIRY_IN), CountIn,
+            {"sku": "sku", "location": "location", "counted": "quantity", "lot": "lot",
+             "expiry_date": "expiry_date"},
             keep=("location",),
         ),
     )

@@ -67,7 +67,11 @@ def field_error(html: str, name: str) -> str:
 
 def booked(db: Database) -> list[tuple[Decimal, str | None, date | None]]:
     with db.session(write=False) as session:
-        rows = session.query(StockMovement, Lot).outerjoin(Lot, StockMovement.lot_id == Lot.id)
+        rows = (
+            session.query(StockMovement, Lot)
+            .outerjoin(Lot, StockMovement.lot_id == Lot.id)
+            .order_by(StockMovement.id)
+        )
         return [
             (m.quantity, lot.number if lot else None, lot and lot.expires_on) for m, lot in rows
         ]
@@ -175,3 +179,43 @@ def test_the_floor_receive_form_takes_a_lot(world: Database, page_as: PageFactor
     assert booked(world) == [(Decimal(3), "F-1", None)]
     untracked = floor_receive(client, sku="COFFEE", location="MAIN/A-02", quantity="1")
     assert untracked.status_code == 200, untracked.text
+
+
+def floor_post(client: TestClient, operation: str, **data: str) -> Response:
+    page = client.get(f"/floor/{operation}")
+    key = KEY.search(page.text)
+    assert key
+    body = {"csrf_token": form_token(page.text), "idempotency_key": key.group(1), **data}
+    return client.post(f"/floor/{operation}", data=body)
+
+
+def test_the_floor_ship_adjust_and_count_forms_name_a_lot(
+    world: Database, page_as: PageFactory
+) -> None:
+    """Outbound: a named lot, else FEFO; inbound adjustments and counts need the lot."""
+    client = page_as(Role.STAFF, ("MAIN",))
+    for lot in ("L-1", "L-2"):
+        done = floor_receive(client, sku="WIDGET", location="MAIN/A-01", quantity="5", lot=lot)
+        assert done.status_code == 200, done.text
+    ship = floor_post(client, "ship", sku="WIDGET", location="MAIN/A-01", quantity="2", lot="L-2")
+    assert ship.status_code == 200, ship.text
+    found = floor_post(
+        client,
+        "adjust",
+        sku="WIDGET",
+        location="MAIN/A-01",
+        reason_code="FOUND",
+        direction="add",
+        quantity="1",
+        lot="L-1",
+    )
+    assert found.status_code == 200, found.text
+    counted = floor_post(
+        client, "count", sku="WIDGET", location="MAIN/A-01", quantity="4", lot="L-2"
+    )
+    assert counted.status_code == 200, counted.text
+    assert booked(world)[2:] == [
+        (Decimal(-2), "L-2", None),
+        (Decimal(1), "L-1", None),
+        (Decimal(1), "L-2", None),  # 3 left of L-2, counted 4
+    ]
