@@ -22,7 +22,7 @@ import contextlib
 import hashlib
 import json
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -127,8 +127,10 @@ def count_line(
 
 @router.post("/counts/{number}/found")
 def count_found(request: Request, actor: StockMover, number: str, form: Posted) -> HTMLResponse:
-    """A product found where no line expected it: counted by SKU and location."""
-    typed = {n: text(form, n)[:MAX_VALUE] for n in ("sku", "location", "counted")}
+    """A product (or a lot) found where no line expected it: counted by SKU and location,
+    with the lot and, for a new lot of an expiry-tracked product, its expiry."""
+    names = ("sku", "location", "counted", "lot", "expiry_date")
+    typed = {n: text(form, n)[:MAX_VALUE] for n in names}
     return _submit(request, actor, number, typed, str(form.get(KEY_FIELD) or ""), line=None)
 
 
@@ -175,11 +177,20 @@ def _item(typed: dict[str, str], line: int | None) -> count_lines.CountIn:
         counted = Decimal(typed["counted"]) if typed["counted"] else None
     if counted is None or not counted.is_finite() or counted < 0 or len(typed["counted"]) > 24:
         errors["counted"] = "Enter how many you counted, such as 0, 12 or 2.5."
+    expiry = None
+    if typed.get("expiry_date"):
+        try:
+            expiry = date.fromisoformat(typed["expiry_date"])
+        except ValueError:
+            errors["expiry_date"] = "Enter the expiry as a date, such as 2027-03-31."
     if errors or counted is None:
         raise Refused(errors)
     if line is not None:
         return count_lines.CountIn(counted, line=line)
-    return count_lines.CountIn(counted, sku=typed["sku"], location=typed["location"])
+    lot = typed.get("lot") or None
+    return count_lines.CountIn(
+        counted, sku=typed["sku"], location=typed["location"], lot=lot, expiry_date=expiry
+    )
 
 
 def _errors_of(exc: DomainError, line: int | None) -> dict[str, str]:
@@ -188,6 +199,8 @@ def _errors_of(exc: DomainError, line: int | None) -> dict[str, str]:
     if line is None and isinstance(exc, NotFound):
         field = "sku" if exc.entity == "product" else "location"
         return {field: sentence(exc.message)}
+    if line is None and isinstance(exc, DomainError) and exc.field in ("lot", "expiry_date"):
+        return {exc.field: sentence(exc.message)}
     if line is None and isinstance(exc, RuleViolation) and "location" in exc.message:
         return {"location": sentence(exc.message)}
     return {"form": sentence(exc.message)}
@@ -200,6 +213,8 @@ def _fingerprint(number: str, item: count_lines.CountIn) -> str:
         "sku": item.sku,
         "location": item.location,
         "counted": str(item.counted),
+        "lot": item.lot,
+        "expiry_date": None if item.expiry_date is None else item.expiry_date.isoformat(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from factories import standard_world, stocked_with
+from factories import product, standard_world, stocked_with
 from stockroom.db.engine import Database
 from stockroom.domain.access import Role
 from stockroom.services import count_lines, counts, inventory, reservations
@@ -211,6 +211,29 @@ def test_a_product_found_where_no_line_expected_it_gets_a_line(
     refused = staff.post(f"/counts/{number}/found", data=bad)
     assert refused.status_code == 404
     assert 'id="found-sku-error"' in refused.text
+
+
+def test_a_lot_found_where_no_line_expected_it_is_counted_by_its_number(
+    world: Database, page_as: PageFactory
+) -> None:
+    with world.session(write=True) as session:
+        product(session, "TAG", lot_tracked=True)
+        session.commit()
+    number = make_task(world)
+    staff = page_as(Role.STAFF)
+    page = staff.get(f"/counts/{number}").text
+    data = {"csrf_token": form_token(page), "sku": "TAG", "location": "A-01", "counted": "1"}
+    without = staff.post(f"/counts/{number}/found", data={**data, "idempotency_key": "lot-0"})
+    assert without.status_code == 422
+    assert 'id="found-lot-error"' in without.text
+    data |= {"idempotency_key": "lot-1", "lot": "L-77"}
+    reply = staff.post(f"/counts/{number}/found", data=data)
+    assert reply.status_code == 200, reply.text
+    assert "lot L-77" in words(reply.text)
+    with world.session(write=False) as session:
+        filters = inventory.InventoryFilter(sku="TAG", location="MAIN/A-01")
+        [balance] = inventory.list_balances(session, filters, None, None, 10).items
+        assert (balance.on_hand, balance.lot.number) == (1, "L-77")  # within tolerance 1
 
 
 def test_the_counted_figure_is_checked_beside_its_field(
