@@ -91,6 +91,9 @@ def test_two_partial_receipts_make_the_order_partial_then_received(
     assert Decimal(po["lines"][0]["received"]) == 10
     listed = client.get(f"{POS}/{number}/receipts").json()
     assert [Decimal(x["quantity"]) for x in listed["lines"]] == [4, 6]
+    with unchanged(db):  # received in full: nothing more comes in against it
+        late = receive(client, number, {"line": 1, "quantity": 1, "location": "MAIN/A-01"})
+        assert assert_problem(late, 409, "invalid_state")["state"] == "RECEIVED"
     with db.session(write=False) as session:
         refs = session.execute(select(StockMovement.reference_type, StockMovement.reference_id))
         assert {tuple(r) for r in refs} == {("PO", number)}
