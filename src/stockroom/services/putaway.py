@@ -90,6 +90,21 @@ def _candidate(location: Location, held: queries.Holdings) -> Candidate:
     )
 
 
+def putaway_source(
+    session: Session, product: Product, warehouse: Warehouse, actor: Actor | None
+) -> Location | None:
+    """Where a put-away in ``warehouse`` starts: its receiving location; of several, the
+    one holding the most of the product (on hand: reserved stock moves with a put-away),
+    the first by code when none holds any. None if the warehouse has no receiving area."""
+    docks = queries.storage_locations(
+        session, warehouse.id, frozenset({LocationType.RECEIVING.value}), actor
+    )
+    if len(docks) <= 1:
+        return docks[0] if docks else None
+    held = queries.on_hand_by_location(session, product.id, [dock.id for dock in docks])
+    return max(docks, key=lambda dock: held.get(dock.id, Decimal(0)))
+
+
 def capacity_applies(product: Product, location: Location) -> bool:
     """Whether a move of ``product`` into ``location`` has a limit to check: the location
     has a weight (volume) limit and the product a weight (all three dimensions). Costs no

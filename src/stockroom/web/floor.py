@@ -37,8 +37,15 @@ from stockroom.domain.errors import (
     NotFound,
     Unauthorized,
 )
-from stockroom.domain.movements import LocationType
-from stockroom.services import catalog, idempotency, inventory, references, stock, warehouses
+from stockroom.services import (
+    catalog,
+    idempotency,
+    inventory,
+    putaway,
+    references,
+    stock,
+    warehouses,
+)
 from stockroom.web import floor_operations as forms
 from stockroom.web.floor_operations import Attempt, Operation, Outcome
 from stockroom.web.formats import quantity
@@ -298,29 +305,14 @@ def _location(
 
 
 def _receiving(session: Session, bin_: "Location", product: "Product", actor: Actor) -> "Location":
-    """Where a put-away into ``bin_`` starts: its warehouse's receiving location; of several,
-    the one holding the most of the product (the first by code when none holds any)."""
-    code = bin_.warehouse.code
-    kind = LocationType.RECEIVING.value
-    docks = warehouses.list_locations(
-        session, warehouses.LocationFilter(code, kind), "code", None, 50, actor
-    ).items
-    if not docks:
+    """Where a put-away into ``bin_`` starts (services/putaway.putaway_source)."""
+    dock = putaway.putaway_source(session, product, bin_.warehouse, actor)
+    if dock is None:
+        code = bin_.warehouse.code
         raise FormProblem(
             {"location": f"Warehouse {code} has no receiving location to put away from."}
         )
-    if len(docks) == 1:
-        return docks[0]
-    held = inventory.list_balances(
-        session,
-        inventory.InventoryFilter(sku=product.sku, warehouse=code, in_stock=True),
-        "-available",
-        None,
-        50,
-        actor,
-    ).items
-    free = {v.balance.location_id: v.available for v in inventory.balance_views(session, held)}
-    return max(docks, key=lambda dock: free.get(dock.id, 0))
+    return dock
 
 
 def _shortage(session: Session, exc: InsufficientStock, actor: Actor) -> Alert:

@@ -16,7 +16,7 @@ from httpx import Response
 from factories import location, product, standard_world, stocked_with
 from stockroom.db.engine import Database
 from stockroom.domain.access import Role
-from stockroom.services import idempotency, inventory, movements, users
+from stockroom.services import idempotency, inventory, movements, reservations, users
 from stockroom.web.floor_operations import OPERATIONS, Outcome, fingerprint
 from support.db import unchanged
 from support.web import PageFactory, form_token
@@ -197,6 +197,28 @@ def test_putting_away_moves_stock_from_the_receiving_location_to_the_bin(
         ("TRANSFER_IN", "MAIN/B-01", Decimal(4)),
         ("TRANSFER_OUT", "MAIN/RECV", Decimal(-4)),
     ]
+
+
+def test_a_put_away_starts_at_the_dock_holding_the_most_even_if_it_is_reserved(
+    world: Database, page_as: PageFactory
+) -> None:
+    """Two docks: 3 free at RECV, 10 at RECV2 all promised to an order. Reserved stock
+    moves with a put-away now, so the 10 are put away from RECV2, their promise along."""
+    with world.session(write=True) as session:
+        location(session, "MAIN", "RECV2", type="RECEIVING")
+        session.commit()
+    stocked_with(world, ("WIDGET", "MAIN/RECV", 3), ("WIDGET", "MAIN/RECV2", 10))
+    with world.session(write=True) as session:
+        line = reservations.ReserveLine("WIDGET", "MAIN", Decimal(10), location="MAIN/RECV2")
+        reservations.reserve(session, reservations.Reserve([line], "SO-7"), None)
+        session.commit()
+    page = page_as(Role.STAFF)
+    reply = send(page, "putaway", {"sku": "WIDGET", "location": "MAIN/B-01", "quantity": "10"})
+    assert reply.status_code == 200, reply.text
+    assert status_text(reply.text).startswith(
+        "Put away 10 pcs of WIDGET from MAIN/RECV2 to MAIN/B-01."
+    )
+    assert on_hand(world, "WIDGET", "MAIN/RECV") == 3
 
 
 def test_putting_away_in_a_warehouse_without_receiving_says_so_at_the_location(

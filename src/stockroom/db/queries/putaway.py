@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from stockroom.db.aggregates import quantity_sum
 from stockroom.db.models import Location, Product, StockBalance
 from stockroom.db.queries.scope import within_scope
 from stockroom.domain.access import Actor
@@ -31,10 +32,12 @@ def _storage(warehouse_id: int, types: frozenset[str]) -> list[ColumnElement[boo
 def storage_locations(
     session: Session, warehouse_id: int, types: frozenset[str], actor: Actor | None = None
 ) -> list[Location]:
-    """The warehouse's active locations of these types, in code order."""
+    """The warehouse's active locations of these types, in code order (with their
+    warehouse, which names them)."""
     stmt = (
         select(Location)
         .where(*_storage(warehouse_id, types), within_scope(Location.warehouse_id, actor))
+        .options(joinedload(Location.warehouse))
         .order_by(Location.code)
     )
     return list(session.scalars(stmt))
@@ -116,3 +119,15 @@ def _summed(session: Session, stmt: _ContentsRow, product_id: int) -> Holdings:
         if held_id == product_id:
             found.holding_product.add(location_id)
     return found
+
+
+def on_hand_by_location(
+    session: Session, product_id: int, location_ids: list[int]
+) -> dict[int, Decimal]:
+    """The product's on-hand (all lots, reserved included) at each of these locations."""
+    stmt = (
+        select(StockBalance.location_id, quantity_sum(StockBalance.on_hand))
+        .where(StockBalance.product_id == product_id, StockBalance.location_id.in_(location_ids))
+        .group_by(StockBalance.location_id)
+    )
+    return {location_id: Decimal(total) for location_id, total in session.execute(stmt)}
