@@ -68,6 +68,12 @@ def test_three_scans_made_offline_are_sent_once_each(
     # The worker reloads the page: the outbox is still there and is sent, in order.
     page.unroute("**/floor/receive")
     page.reload()
+    # The panel starts hidden until the page has read the outbox, so wait for the ledger
+    # first: "hidden" alone can be seen before the outbox was even loaded.
+    for _ in range(150):
+        if len(receipts(floor_world)) >= 3:
+            break
+        page.wait_for_timeout(100)
     expect(page.locator("#outbox")).to_be_hidden(timeout=15_000)
     assert receipts(floor_world) == ["1", "2", "3"]
 
