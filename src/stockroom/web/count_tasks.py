@@ -9,9 +9,8 @@ built from the API's ``CountTaskRead``, whose hidden figures are None before any
 sees them, so nothing can leak into HTML, attributes or scripts.
 
 Counted once: the service answers a line counted before with its first result, and each
-form carries a fresh idempotency key claimed in the count's own transaction with the words
-of the outcome stored beside it (as ``po_receiving``), so a double tap shows the first
-outcome again. A product found where no line expected it is counted by SKU and location
+form is sent once (``web.writes.write_once``), so a double tap shows the first outcome
+again. A product found where no line expected it is counted by SKU and location
 and gets a line of its own.
 
 Discrepancies (warehouses:write to decide): approve (posted then) or order a recount;
@@ -22,13 +21,13 @@ import contextlib
 import hashlib
 import json
 import uuid
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stockroom.api.errors import status_of
@@ -39,19 +38,26 @@ from stockroom.domain.access import Actor, Permission
 from stockroom.domain.counts import CountLineStatus, CountTaskStatus
 from stockroom.domain.decimals import format_quantity
 from stockroom.domain.errors import DomainError, InvalidQuantity, NotFound, RuleViolation
-from stockroom.services import catalog, count_lines, counts, idempotency
+from stockroom.services import catalog, count_lines, counts
 from stockroom.web.counts import KIND_WORDS, LINE_WORDS, STATUS_WORDS, task_url
 from stockroom.web.order_forms import Posted, page_size, refusal, sentence, text
 from stockroom.web.pages import is_htmx, page_router, render
 from stockroom.web.session import PageRequire, StockMover, StockViewer
-from stockroom.web.writes import read, write
+from stockroom.web.writes import (
+    DAMAGED,
+    DamagedKey,
+    KeyReused,
+    Once,
+    form_key,
+    read,
+    write,
+    write_once,
+)
 
 router = page_router()
 
 # Deciding about a difference is the managers' right over what a warehouse holds.
 WarehouseManager = Annotated[Actor, Depends(PageRequire(Permission.WAREHOUSES_WRITE))]
-KEY_FIELD = "idempotency_key"
-KEY_HEADER = "idempotency-key"
 MAX_VALUE = 128
 DONE = {
     "created": "Count task created: count each line below.",
@@ -122,7 +128,7 @@ def count_line(
     request: Request, actor: StockMover, number: str, line: int, form: Posted
 ) -> HTMLResponse:
     typed = {"counted": text(form, "counted")[:MAX_VALUE]}
-    return _submit(request, actor, number, typed, str(form.get(KEY_FIELD) or ""), line=line)
+    return _submit(request, actor, number, typed, form, line=line)
 
 
 @router.post("/counts/{number}/found")
@@ -131,7 +137,7 @@ def count_found(request: Request, actor: StockMover, number: str, form: Posted) 
     with the lot and, for a new lot of an expiry-tracked product, its expiry."""
     names = ("sku", "location", "counted", "lot", "expiry_date")
     typed = {n: text(form, n)[:MAX_VALUE] for n in names}
-    return _submit(request, actor, number, typed, str(form.get(KEY_FIELD) or ""), line=None)
+    return _submit(request, actor, number, typed, form, line=None)
 
 
 def _submit(
@@ -139,16 +145,17 @@ def _submit(
     actor: Actor,
     number: str,
     typed: dict[str, str],
-    form_key: str,
+    posted: Mapping[str, object],
     line: int | None,
 ) -> HTMLResponse:
     form = f"line-{line}" if line is not None else "found"
-    key = request.headers.get(KEY_HEADER) or form_key or None
     try:
-        if key is not None and not (0 < len(key) <= 255 and all("!" <= c <= "~" for c in key)):
-            raise Refused({"form": "This form is damaged. Reload the page and send it again."}, 400)
+        try:
+            key = form_key(request, posted)
+        except DamagedKey:
+            raise Refused({"form": DAMAGED}, 400) from None
         item = _item(typed, line)
-        message, replayed = _count_once(request, number, item, typed, actor, key)
+        message, replayed = _count_once(request, number, item, actor, key)
     except Refused as exc:
         return _show(
             request, actor, number, form=form, typed=typed, errors=exc.errors, status=exc.status
@@ -220,51 +227,29 @@ def _fingerprint(number: str, item: count_lines.CountIn) -> str:
 
 
 def _count_once(
-    request: Request,
-    number: str,
-    item: count_lines.CountIn,
-    typed: dict[str, str],
-    actor: Actor,
-    key: str | None,
+    request: Request, number: str, item: count_lines.CountIn, actor: Actor, key: str | None
 ) -> tuple[str, bool]:
-    """Count it, or, for a key already used with the same form, what it said then."""
-    owner, fingerprint = actor.label, _fingerprint(number, item)
-    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
+    """Count it: what it said, and whether the line was counted before (by this form or
+    another)."""
 
-    def work(session: Session) -> tuple[str, bool]:
-        claimed = None
-        if key is not None:
-            try:
-                found = idempotency.claim(session, owner, key, fingerprint, ttl)
-            except IntegrityError as exc:
-                raise _KeyTaken from exc
-            if isinstance(found, idempotency.Stored):
-                return _replayed(found, fingerprint)
-            claimed = found
+    def work(session: Session) -> str:
         _, outcomes = count_lines.submit(session, number, [item], actor)
-        message = _words(outcomes[0])
-        if claimed is not None:
-            claimed.save(200, json.dumps({"message": message}), None)
-        return message, outcomes[0].replayed
+        return json.dumps({"message": _words(outcomes[0]), "before": outcomes[0].replayed})
 
     try:
-        return write(request, work)
-    except _KeyTaken:
-        assert key is not None
-        stored = read(request, lambda s: idempotency.stored(s, owner, key))
-        return _replayed(stored, fingerprint)
-
-
-def _replayed(stored: idempotency.Stored, fingerprint: str) -> tuple[str, bool]:
-    if stored.fingerprint != fingerprint:
+        answer, replayed = write_once(
+            request, Once(actor.label, key, _fingerprint(number, item)), work
+        )
+    except KeyReused:
         raise Refused(
             {
                 "form": "This form was already sent with other values, so nothing was "
                 "counted now. Reload the page and count again."
             },
             422,
-        )
-    return str(json.loads(stored.body)["message"]), True
+        ) from None
+    said = json.loads(answer)
+    return str(said["message"]), replayed or bool(said.get("before"))
 
 
 def _words(outcome: count_lines.Outcome) -> str:

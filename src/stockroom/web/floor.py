@@ -5,23 +5,18 @@ A form is checked with the API's input model, the product and locations are look
 (a barcode where no SKU matches; a location outside the user's warehouses is not there,
 as far as they can tell), and ``services.stock.apply`` books it in one transaction.
 
-Done twice, booked once: every form carries a fresh idempotency key (or sends one in the
-``Idempotency-Key`` header, as a replaying offline queue does). The key is claimed in the
-booking's own transaction with the booking's words stored beside it, as the API's
-``Writer`` does, so a double tap, a browser resubmit or a later replay shows the first
-outcome instead of booking again. Works with htmx (the form area is swapped) and without
-JavaScript (a full page).
+Done twice, booked once (``web.writes.write_once``): a double tap, a browser resubmit or a
+replaying offline queue shows the first outcome instead of booking again. Works with htmx
+(the form area is swapped) and without JavaScript (a full page).
 """
 
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stockroom.api.errors import status_of
@@ -39,7 +34,6 @@ from stockroom.domain.errors import (
 )
 from stockroom.services import (
     catalog,
-    idempotency,
     inventory,
     putaway,
     references,
@@ -51,15 +45,13 @@ from stockroom.web.floor_operations import Attempt, Operation, Outcome
 from stockroom.web.formats import quantity
 from stockroom.web.pages import is_htmx, page_router, render
 from stockroom.web.session import StockMover
-from stockroom.web.writes import read, write
+from stockroom.web.writes import DAMAGED, DamagedKey, KeyReused, Once, form_key, read, write_once
 
 if TYPE_CHECKING:
     from stockroom.db.models import Location, Product
 
 router = page_router()
 
-KEY_FIELD = "idempotency_key"
-KEY_HEADER = "idempotency-key"
 # Where else the product is, after a refusal: enough to choose from on a phone.
 ELSEWHERE_SHOWN = 5
 Prefill = Annotated[str, Query(max_length=forms.MAX_VALUE)]
@@ -88,14 +80,6 @@ class FormProblem(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(errors)
         self.errors = errors
-
-
-class KeyReused(Exception):
-    """The key was already used for a form with other values."""
-
-
-class _KeyTaken(Exception):
-    """Another request with the key committed while this one waited to claim it."""
 
 
 @dataclass(frozen=True)
@@ -129,9 +113,10 @@ def operation_page(
 def book(request: Request, actor: StockMover, name: str, posted: Posted) -> HTMLResponse:
     op = _operation(name)
     attempt = forms.read_form(op, posted)
-    key = request.headers.get(KEY_HEADER) or posted.get(KEY_FIELD) or None
-    if key is not None and not _good_key(key):
-        return _show(request, op, attempt.values, alert=Alert(_DAMAGED), status=400)
+    try:
+        key = form_key(request, posted)
+    except DamagedKey:
+        return _show(request, op, attempt.values, alert=Alert(DAMAGED), status=400)
     if attempt.model is None:
         # Say at once, too, which names match nothing; nothing is written.
         errors = read(request, lambda s: _lookup_errors(s, op, attempt, actor))
@@ -176,7 +161,6 @@ def _refused(
     return _show(request, op, values, alert=alert, status=status_of(exc))
 
 
-_DAMAGED = "This form is damaged. Reload the page and send it again."
 _REUSED = (
     "This form was already sent with other values, so nothing was booked now. "
     "Reload the page and send it again."
@@ -188,11 +172,6 @@ def _operation(name: str) -> Operation:
     if op is None:
         raise HTTPException(404, "There is no page at this address.")
     return op
-
-
-def _good_key(key: str) -> bool:
-    """The API's rule for a key: printable ASCII without spaces, at most 255 characters."""
-    return 0 < len(key) <= 255 and all("!" <= c <= "~" for c in key)
 
 
 def _sentence(message: str) -> str:
@@ -207,44 +186,11 @@ def _book_once(
     request: Request, op: Operation, attempt: Attempt, actor: Actor, key: str | None
 ) -> Booked:
     """Book the form, or, for a key already used, show what it booked then."""
-    owner = actor.label  # whose keys, as for the API
-    fingerprint = forms.fingerprint(op, attempt.values)
-    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
-
-    def work(session: Session) -> Booked:
-        claimed = None
-        if key is not None:
-            found = _claim(session, owner, key, fingerprint, ttl)
-            if isinstance(found, idempotency.Stored):
-                return _replayed(found, fingerprint)
-            claimed = found
-        outcome = _apply(session, op, attempt, actor)
-        if claimed is not None:
-            claimed.save(200, outcome.to_json(), None)
-        return Booked(outcome)
-
-    try:
-        return write(request, work)
-    except _KeyTaken:
-        assert key is not None
-        stored = read(request, lambda s: idempotency.stored(s, owner, key))
-        return _replayed(stored, fingerprint)
-
-
-def _claim(
-    session: Session, owner: str, key: str, fingerprint: str, ttl: timedelta
-) -> idempotency.Stored | idempotency.Claimed:
-    try:
-        return idempotency.claim(session, owner, key, fingerprint, ttl)
-    except IntegrityError as exc:
-        # The other request has committed by now; its answer is read after this rollback.
-        raise _KeyTaken from exc
-
-
-def _replayed(stored: idempotency.Stored, fingerprint: str) -> Booked:
-    if stored.fingerprint != fingerprint:
-        raise KeyReused
-    return Booked(Outcome.from_json(stored.body), replayed=True)
+    once = Once(actor.label, key, forms.fingerprint(op, attempt.values))
+    answer, replayed = write_once(
+        request, once, lambda session: _apply(session, op, attempt, actor).to_json()
+    )
+    return Booked(Outcome.from_json(answer), replayed)
 
 
 def _apply(session: Session, op: Operation, attempt: Attempt, actor: Actor) -> Outcome:

@@ -7,9 +7,8 @@ replaces by scanning another location of the order's warehouse; then it is booke
 ``services.po_receipts`` (one RECEIVE on the order's line, the order turning PARTIAL or
 RECEIVED). Nothing is booked by the first step.
 
-Done twice, booked once: every form carries a fresh idempotency key, claimed in the
-booking's own transaction with the words of the outcome stored beside it, as the floor
-forms do (``web.floor``), so a double tap or a resend shows the first outcome again.
+Done twice, booked once (``web.writes.write_once``, as the floor forms): a double tap or
+a resend shows the first outcome again.
 
 Refusals in words: a state that does not receive (409 naming it), more than ordered
 (409 with the numbers; a manager, orders:write, may tick "accept more than ordered"),
@@ -21,13 +20,11 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stockroom.api.errors import status_of
@@ -45,7 +42,6 @@ from stockroom.domain.purchase_orders import (
 from stockroom.domain.putaway import LocationFull, NoPutawayLocation
 from stockroom.services import (
     catalog,
-    idempotency,
     po_receipts,
     purchase_orders,
     putaway,
@@ -60,12 +56,10 @@ from stockroom.web.order_forms import sentence
 from stockroom.web.pages import is_htmx, page_router, render
 from stockroom.web.purchase_orders import STATUS_WORDS, po_url
 from stockroom.web.session import StockMover
-from stockroom.web.writes import read, write
+from stockroom.web.writes import DAMAGED, DamagedKey, KeyReused, Once, form_key, read, write_once
 
 router = page_router()
 
-KEY_FIELD = "idempotency_key"
-KEY_HEADER = "idempotency-key"
 PRODUCT = floor_forms.PRODUCT
 QUANTITY = FormField("quantity", "Quantity", "quantity", "How many arrived", "Enter the quantity.")
 _SUGGESTED = "The suggested location; scan another to change it"
@@ -90,10 +84,6 @@ class Attempt:
     tracking: lots.Tracking | None = None  # the scanned product's lot and expiry needs
 
 
-class _KeyTaken(Exception):
-    """Another request with the key committed while this one waited to claim it."""
-
-
 @router.get("/purchase-orders/{number}/receive")
 def receive_page(request: Request, actor: StockMover, number: str, sku: str = "") -> HTMLResponse:
     values = dict.fromkeys((*TEXT_FIELDS, *LOT_FIELDS), "")
@@ -106,9 +96,10 @@ def receive(request: Request, actor: StockMover, number: str, posted: Posted) ->
     attempt = _read(posted)
     if any(attempt.flags.values()):
         _require_flag_rights(actor, attempt.flags)
-    key = request.headers.get(KEY_HEADER) or posted.get(KEY_FIELD) or None
-    if key is not None and not (0 < len(key) <= 255 and all("!" <= c <= "~" for c in key)):
-        attempt.alert = "This form is damaged. Reload the page and send it again."
+    try:
+        key = form_key(request, posted)
+    except DamagedKey:
+        attempt.alert = DAMAGED
         return _show(request, actor, number, attempt, status=400)
     quantity = _quantity(attempt)
     lots.expiry_of(attempt.values, attempt.errors)
@@ -251,41 +242,22 @@ def _book_once(
     key: str | None,
 ) -> tuple[str, bool]:
     """Book it, or, for a key already used with the same form, what it booked then."""
-    owner = actor.label
-    fingerprint = _fingerprint(number, attempt)
-    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
     tolerance = request.app.state.settings.over_receipt_tolerance_percent
 
-    def work(session: Session) -> tuple[str, bool]:
-        claimed = None
-        if key is not None:
-            try:
-                found = idempotency.claim(session, owner, key, fingerprint, ttl)
-            except IntegrityError as exc:
-                raise _KeyTaken from exc
-            if isinstance(found, idempotency.Stored):
-                return _replayed(found, fingerprint)
-            claimed = found
+    def work(session: Session) -> str:
         message = _apply(session, number, attempt, quantity, actor, tolerance)
-        if claimed is not None:
-            claimed.save(200, json.dumps({"message": message}), None)
-        return message, False
+        return json.dumps({"message": message})
 
     try:
-        return write(request, work)
-    except _KeyTaken:
-        assert key is not None
-        stored = read(request, lambda s: idempotency.stored(s, owner, key))
-        return _replayed(stored, fingerprint)
-
-
-def _replayed(stored: idempotency.Stored, fingerprint: str) -> tuple[str, bool]:
-    if stored.fingerprint != fingerprint:
+        answer, replayed = write_once(
+            request, Once(actor.label, key, _fingerprint(number, attempt)), work
+        )
+    except KeyReused:
         raise FormProblem(
             "this form was already sent with other values, so nothing was booked now; "
             "reload the page and send it again"
-        )
-    return str(json.loads(stored.body)["message"]), True
+        ) from None
+    return str(json.loads(answer)["message"]), replayed
 
 
 def _apply(
