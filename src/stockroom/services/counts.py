@@ -12,7 +12,6 @@ who may approve differences (``warehouses:write``) sees the expected quantities,
 counter does not (``sees_expected``).
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -176,7 +175,7 @@ def _in_scope(
 
 def task_location(session: Session, warehouse: Warehouse, ref: str) -> Location:
     """A location of the task's warehouse: ``WAREHOUSE/CODE``, a bare code, or an id."""
-    if "/" not in ref and _public_id(ref) is None:
+    if "/" not in ref and references.public_id(ref) is None:
         ref = f"{warehouse.code}/{ref}"
     location = references.location(session, ref)
     if location.warehouse_id != warehouse.id:
@@ -184,15 +183,8 @@ def task_location(session: Session, warehouse: Warehouse, ref: str) -> Location:
     return location
 
 
-def _public_id(ref: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(ref)
-    except ValueError:
-        return None
-
-
 def _where(ref: str) -> ColumnElement[bool]:
-    public_id = _public_id(ref)
+    public_id = references.public_id(ref)
     if public_id is not None:
         return CountTask.public_id == public_id
     return CountTask.number == ref.strip().upper()
@@ -200,7 +192,7 @@ def _where(ref: str) -> ColumnElement[bool]:
 
 def get(session: Session, ref: str, actor: Actor | None) -> CountTask:
     """By number (CC-000001, any case) or by id; outside the actor's scope, not found."""
-    public_id = _public_id(ref)
+    public_id = references.public_id(ref)
     if public_id is not None:
         found = queries.by_public_id(session, public_id)
     else:

@@ -11,7 +11,6 @@ stock is promised by. Every change locks the order row first and bumps its versi
 ``If-Match`` guards line edits as well as the order's own fields.
 """
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -141,7 +140,7 @@ def _price(session: Session, supplier: Supplier, product: Product, line: LineIn,
 
 def get(session: Session, ref: str, actor: Actor | None) -> PurchaseOrder:
     """By number (PO-000042, any case) or by id; outside the actor's scope, not found."""
-    public_id = _public_id(ref)
+    public_id = references.public_id(ref)
     if public_id is not None:
         found = queries.by_public_id(session, public_id)
     else:
@@ -152,15 +151,8 @@ def get(session: Session, ref: str, actor: Actor | None) -> PurchaseOrder:
     return found
 
 
-def _public_id(ref: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(ref)
-    except ValueError:
-        return None
-
-
 def _locked(session: Session, ref: str, actor: Actor | None, version: int | None) -> PurchaseOrder:
-    public_id = _public_id(ref)
+    public_id = references.public_id(ref)
     where: ColumnElement[bool] = (
         PurchaseOrder.public_id == public_id
         if public_id is not None

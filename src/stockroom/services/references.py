@@ -11,6 +11,14 @@ from stockroom.domain.catalog import location_path, split_location_path
 from stockroom.domain.errors import NotFound
 
 
+def public_id(ref: str) -> uuid.UUID | None:
+    """``ref`` as an id, or None when it is something else (a number, a code)."""
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        return None
+
+
 def product_by_sku(session: Session, sku: str) -> Product:
     product = catalog.product_by_sku(session, sku.strip())
     if product is None:
