@@ -104,7 +104,7 @@ def reservation_list(
         return found | {"warehouses": [w.code for w in sites]}
 
     context = read(request, work)
-    statuses = [s.value for s in ReservationStatus]
+    statuses = [(s.value, s.value.capitalize()) for s in ReservationStatus]
     context |= {"values": values, "errors": errors, "statuses": statuses}
     context["next_link"] = links(request, context["cursor"]).next
     return render(request, "reservations/list.html", context, 422 if errors else 200)
