@@ -10,8 +10,6 @@ a positive quantity in the product's unit...) is the API's ``OrderCreate`` and t
 service behind it; nothing here decides it again.
 """
 
-from dataclasses import dataclass
-from itertools import zip_longest
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -26,15 +24,20 @@ from stockroom.services import customers, orders, warehouses
 from stockroom.web.order_forms import (
     FORM,
     Errors,
-    Loc,
     Posted,
-    dotted,
     or_none,
     refusal,
     sentence,
     text,
-    texts,
     validate,
+)
+from stockroom.web.order_lines import (
+    MAX_LINES,
+    Line,
+    line_field,
+    lines_body,
+    sku_field,
+    typed_lines,
 )
 from stockroom.web.pages import page_router, render
 from stockroom.web.session import OrderEditor
@@ -43,7 +46,6 @@ from stockroom.web.writes import read, write
 router = page_router()
 
 START_LINES = 3
-MAX_LINES = 500  # as many as OrderCreate takes
 CHOICES = 500  # customers in the list at once; more are found by searching
 WORDS = {
     "customer_id": "Choose a customer.",
@@ -52,17 +54,6 @@ WORDS = {
     "sku": "A SKU has letters, digits, dots, dashes or underscores.",
     "lines": "Enter at least one line: a SKU and a quantity.",
 }
-
-
-@dataclass(frozen=True)
-class Line:
-    sku: str = ""
-    quantity: str = ""
-    unit_price: str = ""
-
-    @property
-    def blank(self) -> bool:
-        return not (self.sku or self.quantity or self.unit_price)
 
 
 def _choices(session: Session, actor: Actor, q: str) -> dict[str, Any]:
@@ -114,20 +105,11 @@ def new_line(
     return render(request, "orders/_line.html", {"n": number, "line": Line(), "errors": {}})
 
 
-def _lines(form: Any) -> list[Line]:
-    rows = zip_longest(texts(form, "sku"), texts(form, "quantity"), texts(form, "unit_price"))
-    return [Line(s or "", q or "", p or "") for s, q, p in rows][:MAX_LINES]
-
-
 def _body(values: dict[str, Any], kept: list[Line]) -> dict[str, Any]:
-    lines = [{"sku": ln.sku, "quantity": ln.quantity} for ln in kept]
-    for line, row in zip(lines, kept, strict=True):
-        if row.unit_price:
-            line["unit_price"] = row.unit_price
     return {
         "customer_id": values["customer_id"] or None,
         "warehouse": values["warehouse"],
-        "lines": lines,
+        "lines": lines_body(kept),
         "reference": or_none(values["reference"]),
         "currency": values["currency"] or "EUR",
         "notes": values["notes"],
@@ -142,8 +124,8 @@ def place_order(request: Request, actor: OrderEditor, form: Posted) -> Response:
     values["allocate"] = text(form, "allocate") == "on"
     # The page that comes back shows the lines typed in, blank rows dropped, and one
     # empty row: line i of the model is row i + 1 there.
-    kept = [line for line in _lines(form) if not line.blank]
-    order, errors = validate(OrderCreate, _body(values, kept), _line_field, WORDS)
+    kept = typed_lines(form)
+    order, errors = validate(OrderCreate, _body(values, kept), line_field, WORDS)
     shown = [*kept, Line()]
     if order is None:
         return _form(request, actor, values, shown, errors, 422)
@@ -160,20 +142,12 @@ def place_order(request: Request, actor: OrderEditor, form: Posted) -> Response:
     return RedirectResponse(f"/orders/{number}?done=placed", status_code=303)
 
 
-def _line_field(loc: Loc) -> str:
-    if len(loc) >= 3 and loc[0] == "lines" and isinstance(loc[1], int):
-        return f"line-{loc[1] + 1}-{loc[2]}"
-    return dotted(loc)
-
-
 def _refusal_field(exc: DomainError, kept: list[Line]) -> str:
     """Which field a service's refusal is about: an unknown SKU is its line's, an unknown
     customer or warehouse its own field's; anything else is the whole form's."""
     if isinstance(exc, NotFound):
         if exc.entity == "product":
-            for n, line in enumerate(kept, 1):
-                if line.sku.strip().lower() == exc.key.strip().lower():
-                    return f"line-{n}-sku"
+            return sku_field(kept, exc.key) or FORM
         if exc.entity == "customer":
             return "customer_id"
         if exc.entity == "warehouse":

@@ -9,7 +9,6 @@ works without a script. The rules are the API's ``PurchaseOrderCreate`` and
 edit names the version it started from.
 """
 
-from itertools import zip_longest
 from typing import Any
 
 from fastapi import Request
@@ -27,19 +26,16 @@ from stockroom.domain.access import Actor
 from stockroom.domain.errors import DomainError, NotFound, VersionConflict
 from stockroom.domain.purchase_orders import PurchaseOrderAction, require_action
 from stockroom.services import purchase_orders, suppliers, warehouses
-from stockroom.web.order_entry import Line
 from stockroom.web.order_forms import (
     FORM,
     Errors,
-    Loc,
     Posted,
-    dotted,
     refusal,
     sentence,
     text,
-    texts,
     validate,
 )
+from stockroom.web.order_lines import Line, line_field, lines_body, sku_field, typed_lines
 from stockroom.web.pages import page_router, render
 from stockroom.web.session import OrderEditor
 from stockroom.web.writes import read, write
@@ -47,7 +43,6 @@ from stockroom.web.writes import read, write
 router = page_router()
 
 START_LINES = 3
-MAX_LINES = 500  # as many as the API's models take
 CHOICES = 500
 WORDS = {
     "supplier": "Choose a supplier.",
@@ -68,11 +63,11 @@ def new_po(request: Request, actor: OrderEditor) -> HTMLResponse:
 @router.post("/purchase-orders/new")
 def create_po(request: Request, actor: OrderEditor, form: Posted) -> Response:
     values = _values(form, ("supplier", "warehouse", "expected_date", "notes"))
-    kept = _kept(form)
+    kept = typed_lines(form)
     if text(form, "more"):
         return _form(request, actor, values, [*kept, Line()], {})
-    body = values | {"lines": _lines_body(kept), "expected_date": values["expected_date"] or None}
-    created, errors = validate(PurchaseOrderCreate, body, _line_field, WORDS)
+    body = values | {"lines": lines_body(kept), "expected_date": values["expected_date"] or None}
+    created, errors = validate(PurchaseOrderCreate, body, line_field, WORDS)
     shown = [*kept, Line()]
     if created is None:
         return _form(request, actor, values, shown, errors, 422)
@@ -106,16 +101,16 @@ def update_po(request: Request, actor: OrderEditor, number: str, form: Posted) -
     order = read(request, lambda s: PurchaseOrderRead.of(purchase_orders.get(s, number, actor)))
     require_action(order.status, PurchaseOrderAction.EDIT)  # the state before the version
     values = _values(form, ("expected_date", "notes", "version"))
-    kept = _kept(form)
+    kept = typed_lines(form)
     if text(form, "more"):
         return _form(request, actor, values, [*kept, Line()], {}, order=order)
     body = {
-        "lines": _lines_body(kept),
+        "lines": lines_body(kept),
         "expected_date": values["expected_date"] or None,
         "notes": values["notes"],
         "version": values["version"] or None,
     }
-    patch, errors = validate(PurchaseOrderPatch, body, _line_field, WORDS)
+    patch, errors = validate(PurchaseOrderPatch, body, line_field, WORDS)
     if patch is not None and patch.lines is None:
         errors = {FORM: WORDS["lines"]}
     shown = [*kept, Line()]
@@ -146,38 +141,13 @@ def _values(form: FormData, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: text(form, name) for name in names}
 
 
-def _kept(form: FormData) -> list[Line]:
-    """The rows typed in, blank ones dropped: line i of the model is row i + 1."""
-    rows = zip_longest(texts(form, "sku"), texts(form, "quantity"), texts(form, "unit_price"))
-    lines = [Line(s or "", q or "", p or "") for s, q, p in rows][:MAX_LINES]
-    return [line for line in lines if not line.blank]
-
-
-def _lines_body(kept: list[Line]) -> list[dict[str, str]]:
-    lines = []
-    for row in kept:
-        line = {"sku": row.sku, "quantity": row.quantity}
-        if row.unit_price:
-            line["unit_price"] = row.unit_price
-        lines.append(line)
-    return lines
-
-
-def _line_field(loc: Loc) -> str:
-    if len(loc) >= 3 and loc[0] == "lines" and isinstance(loc[1], int):
-        return f"line-{loc[1] + 1}-{loc[2]}"
-    return dotted(loc)
-
-
 def _refused(exc: DomainError, kept: list[Line]) -> Errors:
     """A refusal beside what it names: an unknown SKU its line, an unknown supplier or
     warehouse its field; else over the form."""
     message = sentence(exc.message)
     if isinstance(exc, NotFound):
         if exc.entity == "product":
-            for n, line in enumerate(kept, 1):
-                if line.sku.strip().lower() == exc.key.strip().lower():
-                    return {f"line-{n}-sku": message}
+            return {sku_field(kept, exc.key) or FORM: message}
         if exc.entity in ("supplier", "warehouse"):
             return {exc.entity: message}
     field = getattr(exc, "field", None)
