@@ -24,9 +24,9 @@ from stockroom.db.engine import Database, make_engine
 from stockroom.db.models import StockBalance
 from stockroom.domain.access import Role
 from stockroom.domain.operations import Receive, Ship, StockOperation, Transfer
-from stockroom.services import references, stock, users
+from stockroom.services import references, stock_batch, users
 from stockroom.services.credentials import Passwords
-from stockroom.services.stock import BatchRejected
+from stockroom.services.stock_batch import BatchRejected
 from stockroom.services.verify import find_mismatches
 from support.api import API, assert_problem, on_hand
 from support.db import unchanged
@@ -390,7 +390,7 @@ def test_moves_in_and_out_of_a_limited_location_racing_neither_deadlock_nor_over
         with pool.session(write=True) as session:
             barrier.wait()
             try:
-                stock.apply_batch(session, kinds[i % len(kinds)])
+                stock_batch.apply_batch(session, kinds[i % len(kinds)])
                 session.commit()
             except BatchRejected as rejected:
                 return ",".join(sorted({r.error.code for r in rejected.results if r.error}))

@@ -18,7 +18,7 @@ from stockroom.db.engine import Database, make_engine
 from stockroom.db.models import StockBalance
 from stockroom.domain.errors import InsufficientStock
 from stockroom.domain.operations import Ship, StockOperation, Transfer
-from stockroom.services import references, stock
+from stockroom.services import references, stock, stock_batch
 from stockroom.services.verify import find_mismatches
 
 THREADS = 50
@@ -101,7 +101,7 @@ def test_batches_naming_the_same_balances_in_opposite_orders_do_not_deadlock(
     def attempt(i: int) -> None:
         with pool.session(write=True) as session:
             barrier.wait()
-            stock.apply_batch(session, forward if i % 2 else backward)
+            stock_batch.apply_batch(session, forward if i % 2 else backward)
             session.commit()
 
     with ThreadPoolExecutor(max_workers=THREADS) as executor:

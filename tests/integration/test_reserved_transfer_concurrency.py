@@ -26,7 +26,7 @@ from stockroom.db.engine import Database, make_engine
 from stockroom.db.models import SalesOrder, SalesOrderLine, StockBalance, StockMovement
 from stockroom.domain.errors import InsufficientStock
 from stockroom.domain.operations import Receive, Transfer
-from stockroom.services import customers, orders, stock
+from stockroom.services import customers, orders, stock, stock_batch
 from stockroom.services.verify import find_mismatches
 
 ORDERS = 12
@@ -97,11 +97,11 @@ def _transfer(source: str, target: str, quantity: int, batched: bool) -> Step:
         with database.session(write=True) as session:
             try:
                 if batched:
-                    stock.apply_batch(session, [op])
+                    stock_batch.apply_batch(session, [op])
                 else:
                     stock.apply(session, op)
                 session.commit()
-            except (InsufficientStock, stock.BatchRejected):
+            except (InsufficientStock, stock_batch.BatchRejected):
                 return "short"  # shipped or moved away meanwhile: refused, nothing changed
         return "moved"
 

@@ -32,7 +32,7 @@ from stockroom.db.models import (
 )
 from stockroom.domain.errors import DomainError
 from stockroom.domain.operations import Receive, Ship, Transfer
-from stockroom.services import references, reservations, stock
+from stockroom.services import references, reservations, stock, stock_batch
 from stockroom.services.reservations import Reserve, ReserveLine
 from stockroom.services.verify import find_mismatches
 from support.db import empty, snapshot
@@ -113,7 +113,7 @@ def perform(session: Session, step: Any, made: list[Any]) -> None:
         else:
             reservations.release(session, which, None)
     elif isinstance(step, Batched):
-        stock.apply_batch(session, [step.op])
+        stock_batch.apply_batch(session, [step.op])
     else:
         stock.apply(session, step)
 
@@ -206,7 +206,7 @@ def test_random_transfers_of_reserved_stock_keep_promises_and_books(
             try:
                 perform(session, step, made)
                 session.commit()
-            except (DomainError, stock.BatchRejected):
+            except (DomainError, stock_batch.BatchRejected):
                 session.rollback()
                 event(f"refused: {type(step).__name__}")
                 assert snapshot(site) == was, f"refused {step} changed something"

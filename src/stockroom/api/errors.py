@@ -23,7 +23,7 @@ from stockroom.domain.paging import InvalidListRequest
 from stockroom.domain.purchase_orders import OverReceipt
 from stockroom.domain.putaway import LocationFull, NoPutawayLocation
 from stockroom.domain.quantities import format_quantity
-from stockroom.services.stock import BatchRejected
+from stockroom.services.stock_batch import BatchRejected
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from stockroom.api.schemas.stock import (
 from stockroom.api.security import StockMover, StockReader
 from stockroom.domain.access import Actor
 from stockroom.domain.movements import MovementType, ReferenceType
-from stockroom.services import movements, stock
+from stockroom.services import movements, stock, stock_batch
 
 router = APIRouter(prefix="/movements", tags=["movements"])
 
@@ -133,7 +133,7 @@ def batch(actor: StockMover, body: BatchIn, writer: WriterDep, settings: Setting
 
     def work() -> BatchResult:
         commands = [line.command() for line in body.lines]
-        results = stock.apply_batch(writer.session, commands, actor=actor)
+        results = stock_batch.apply_batch(writer.session, commands, actor=actor)
         return BatchResult(
             lines=[
                 BatchLineResult(line=r.line, movements=[MovementRead.of(m) for m in r.movements])

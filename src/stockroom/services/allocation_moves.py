@@ -9,9 +9,10 @@ exactly what the allocations moved (TRANSFER_OUT -r, TRANSFER_IN +r), so a balan
 Lock order, the one of ``services.reservations``: the reservations held at the source (by
 id), their allocations at the source and the target (by id), then the balances in
 ``ledger.lock_balances`` order. A shipment of the same reservation takes them in the same
-order, so the two queue instead of deadlocking. In a batch the balances are already locked
-(``apply_batch``); there reservations and allocations are claimed ``SKIP LOCKED``: one
-another transaction is changing is not carried, rather than waited for.
+order, so the two queue instead of deadlocking. In a batch the balances are already
+locked (``stock_batch.apply_batch``); there reservations and allocations are claimed
+``SKIP LOCKED``: one another transaction is changing is not carried, rather than waited
+for.
 """
 
 from dataclasses import dataclass, field

@@ -1,4 +1,4 @@
-"""Stock operations: receive, ship, transfer, adjust, count, and a batch of them.
+"""Stock operations: receive, ship, transfer, adjust, count (a batch of them: ``stock_batch``).
 
 Each function works inside the caller's transaction and goes through ``ledger``; the
 request or task boundary commits, so a batch or a transfer is all-or-nothing.
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from stockroom.db.models import Location, Lot, Product, StockMovement
 from stockroom.domain.access import Actor, require_warehouse
-from stockroom.domain.errors import DomainError, InsufficientStock, InvalidQuantity, RuleViolation
+from stockroom.domain.errors import InsufficientStock, InvalidQuantity, RuleViolation
 from stockroom.domain.lots import InboundLot
 from stockroom.domain.movements import MovementType, ReferenceType
 from stockroom.domain.operations import (
@@ -41,7 +41,7 @@ from stockroom.services.ledger import LedgerEntry
 
 
 @dataclass
-class _Lookups:
+class Lookups:
     """Resolves each SKU and location once per request, however many lines name it, and
     refuses locations outside the actor's warehouse scope."""
 
@@ -88,7 +88,7 @@ def _check_inbound(product: Product, location: Location) -> None:
 
 
 def _admit(
-    look: _Lookups, product: Product, location: Location, quantity: Decimal, override: bool
+    look: Lookups, product: Product, location: Location, quantity: Decimal, override: bool
 ) -> str | None:
     """Check the room an inbound move needs (putaway.admit_inbound): the override note to
     record, if a manager's override let it past the location's limits."""
@@ -122,7 +122,7 @@ def _entry(
     )
 
 
-def _receive(look: _Lookups, op: Receive) -> list[StockMovement]:
+def _receive(look: Lookups, op: Receive) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     qty = _quantity(product, op.quantity)
     _check_inbound(product, location)
@@ -152,8 +152,8 @@ def _receive(look: _Lookups, op: Receive) -> list[StockMovement]:
     return posted
 
 
-def _waiting_at(
-    look: _Lookups, product: Product, source: Location | None, target: Location
+def waiting_at(
+    look: Lookups, product: Product, source: Location | None, target: Location
 ) -> list[tuple[Product, Location]]:
     """The balances to lock before stock arrives at ``target`` (orders.backorder_places),
     if it becomes sellable there; else none, and no statement is spent looking."""
@@ -167,14 +167,14 @@ def _waiting_at(
 
 
 def _serve_backorders(
-    look: _Lookups, product: Product, target: Location, waiting: list[tuple[Product, Location]]
+    look: Lookups, product: Product, target: Location, waiting: list[tuple[Product, Location]]
 ) -> None:
     """Stock arrived at ``target``: orders waiting for it there get it, as on a receipt."""
     if waiting:
         orders.allocate_backorders(look.session, product, target.warehouse_id, look.actor)
 
 
-def _ship(look: _Lookups, op: Ship) -> list[StockMovement]:
+def _ship(look: Lookups, op: Ship) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     qty = _quantity(product, op.quantity)
     taken = lots.outbound_lots(look.session, product, location, qty, op.lot, to_customer=True)
@@ -190,7 +190,7 @@ def _ship(look: _Lookups, op: Ship) -> list[StockMovement]:
     ]
 
 
-def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
+def _transfer(look: Lookups, op: Transfer) -> list[StockMovement]:
     product = look.product(op.sku)
     source, target = look.location(op.from_location), look.location(op.to_location)
     if source.id == target.id:
@@ -205,7 +205,7 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
     reference = op.reference
     if reference.type is None:
         reference = Reference(ReferenceType.TRANSFER.value, reference.id)
-    waiting = _waiting_at(look, product, source, target)
+    waiting = waiting_at(look, product, source, target)
     if lots.tracked(product):
         # A lot keeps its number where it goes: each lot taken (FEFO without one named)
         # moves as a pair of legs, reserved lot stock with its allocations (lot_moves).
@@ -255,7 +255,7 @@ def _transfer(look: _Lookups, op: Transfer) -> list[StockMovement]:
 
 
 def _post_legs(
-    look: _Lookups,
+    look: Lookups,
     product: Product,
     legs: list[tuple[MovementType, Location, Decimal, Decimal, Lot | None]],
     reference: Reference,
@@ -285,7 +285,7 @@ def _post_legs(
     ]
 
 
-def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
+def _adjust(look: Lookups, op: Adjust) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     delta = _quantity(product, op.delta, signed=True)
     override = None
@@ -302,7 +302,7 @@ def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
         )
         parts = [(lot, -part) for lot, part in taken]
     # Stock found (a positive adjustment) serves waiting orders as a receipt does.
-    waiting = _waiting_at(look, product, None, location) if delta > 0 else []
+    waiting = waiting_at(look, product, None, location) if delta > 0 else []
     ledger.lock_balances(look.session, waiting if not lots.tracked(product) else [])
     posted = [
         ledger.post(
@@ -325,7 +325,7 @@ def _adjust(look: _Lookups, op: Adjust) -> list[StockMovement]:
     return posted
 
 
-def _count(look: _Lookups, op: Count) -> list[StockMovement]:
+def _count(look: Lookups, op: Count) -> list[StockMovement]:
     product, location = look.product(op.sku), look.location(op.location)
     if op.counted < 0:
         raise InvalidQuantity(f"a count cannot be negative, got {op.counted}")
@@ -340,7 +340,7 @@ def _count(look: _Lookups, op: Count) -> list[StockMovement]:
     note = putaway.with_override(op.note, override)
     entry = _entry(MovementType.COUNT, product, location, Decimal(0), reference, note=note, lot=lot)
     # A count that finds more than the books said serves waiting orders like a receipt.
-    waiting = _waiting_at(look, product, None, location) if op.counted > 0 else []
+    waiting = waiting_at(look, product, None, location) if op.counted > 0 else []
     ledger.lock_balances(look.session, waiting if lot is None else [])
     counted = ledger.post_count(look.session, entry, op.counted, actor=look.label)
     if counted.quantity > 0:
@@ -349,7 +349,7 @@ def _count(look: _Lookups, op: Count) -> list[StockMovement]:
 
 
 def _admit_count(
-    look: _Lookups, product: Product, location: Location, op: Count, lot: Lot | None
+    look: Lookups, product: Product, location: Location, op: Count, lot: Lot | None
 ) -> str | None:
     """A count above what is on hand moves the difference in: it must fit like a receipt.
 
@@ -368,9 +368,9 @@ def _admit_count(
     return _admit(look, product, location, rise, op.override_capacity)
 
 
-Handler = Callable[[_Lookups, Any], list[StockMovement]]
+Handler = Callable[[Lookups, Any], list[StockMovement]]
 
-_HANDLERS: dict[type, Handler] = {
+HANDLERS: dict[type, Handler] = {
     Receive: _receive,
     Ship: _ship,
     Transfer: _transfer,
@@ -383,94 +383,5 @@ def apply(
     session: Session, op: StockOperation, *, actor: Actor | None = None
 ) -> list[StockMovement]:
     """Carry out one operation; returns the ledger rows it wrote (two for a transfer)."""
-    handler = _HANDLERS[type(op)]
-    return handler(_Lookups(session, actor), op)
-
-
-def _places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Location]]:
-    """The (product, location) balances the operations touch; unknown names are skipped
-    here and reported by their line."""
-    places: list[tuple[Product, Location]] = []
-    for op in ops:
-        refs = [op.from_location, op.to_location] if isinstance(op, Transfer) else [op.location]
-        try:
-            product = look.product(op.sku)
-            if lots.tracked(product):
-                continue  # lot balances are locked when the line picks its lots
-            places += [(product, look.location(ref)) for ref in refs]
-        except DomainError:
-            continue
-        if isinstance(op, Receive):
-            places += orders.backorder_places(look.session, product, places[-1][1])
-        elif _may_serve_backorders(op):
-            source = places[-2][1] if isinstance(op, Transfer) else None
-            places += _waiting_at(look, product, source, places[-1][1])
-    return places
-
-
-def _may_serve_backorders(op: StockOperation) -> bool:
-    """Lines that may bring stock in other than a receipt: a transfer, stock found."""
-    if isinstance(op, Adjust):
-        return op.delta > 0
-    if isinstance(op, Count):
-        return op.counted > 0
-    return isinstance(op, Transfer)
-
-
-def _inbound_places(look: _Lookups, ops: list[StockOperation]) -> list[tuple[Product, Location]]:
-    """The (product, location) each line may move stock into; unknown names skipped."""
-    places: list[tuple[Product, Location]] = []
-    for op in ops:
-        if isinstance(op, Ship) or (isinstance(op, Adjust) and op.delta <= 0):
-            continue
-        ref = op.to_location if isinstance(op, Transfer) else op.location
-        try:
-            places.append((look.product(op.sku), look.location(ref)))
-        except DomainError:
-            continue
-    return places
-
-
-@dataclass(frozen=True)
-class LineResult:
-    line: int
-    movements: list[StockMovement]
-    error: DomainError | None = None
-
-
-class BatchRejected(DomainError):
-    """At least one line failed, so no line was applied. ``results`` says which and why."""
-
-    code = "batch_rejected"
-
-    def __init__(self, results: list[LineResult]) -> None:
-        failed = [r for r in results if r.error is not None]
-        super().__init__(f"{len(failed)} of {len(results)} lines failed; nothing was applied")
-        self.results = results
-
-
-def apply_batch(
-    session: Session, ops: list[StockOperation], *, actor: Actor | None = None
-) -> list[LineResult]:
-    """All lines or none. On failure every failing line is reported, not only the first."""
-    look = _Lookups(session, actor, balances_locked=True)
-    # Lines run in the order given, so two batches could name the same balances in
-    # opposite orders; locking them all up front, in one fixed order, rules out deadlock.
-    # Limited locations the lines move stock into come first (see putaway.lock_limited).
-    places = _places(look, ops)
-    putaway.lock_limited(session, _inbound_places(look, ops), look.locked)
-    ledger.lock_balances(session, places)
-    results: list[LineResult] = []
-    for number, op in enumerate(ops, start=1):
-        savepoint = session.begin_nested()
-        try:
-            movements = _HANDLERS[type(op)](look, op)
-        except DomainError as error:
-            savepoint.rollback()
-            results.append(LineResult(number, [], error))
-        else:
-            savepoint.commit()
-            results.append(LineResult(number, movements))
-    if any(r.error is not None for r in results):
-        raise BatchRejected(results)
-    return results
+    handler = HANDLERS[type(op)]
+    return handler(Lookups(session, actor), op)
