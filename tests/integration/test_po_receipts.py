@@ -315,3 +315,18 @@ def test_the_receipts_of_an_order_are_its_receipts_not_movements_naming_it(
     for reader in (staff, client):
         lines = reader.get(f"{POS}/{number}/receipts").json()["lines"]
         assert [(ln["location"], ln["quantity"]) for ln in lines] == [("MAIN/A-01", "2")]
+
+
+def test_only_a_manager_may_receive_beyond_a_locations_limits(
+    client: TestClient, client_as: ClientFactory, db: Database
+) -> None:
+    """Asking for the override is refused to staff even when the goods fit (the request
+    asks for a right its sender lacks), and nothing is booked."""
+    number = sent(client)
+    line = {"line": 1, "quantity": 1, "location": "MAIN/A-01"}
+    staff = client_as(Role.STAFF, warehouses=("MAIN",))
+    with unchanged(db):
+        assert_problem(receive(staff, number, line, override_capacity=True), 403, "forbidden")
+    manager = client_as(Role.MANAGER, warehouses=("MAIN",))
+    answer = receive(manager, number, line, override_capacity=True)
+    assert answer.status_code == 201, answer.text
