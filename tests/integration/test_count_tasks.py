@@ -218,15 +218,16 @@ def test_a_recount_adds_a_line_of_the_next_round_and_settles_the_task(
 
 
 def test_a_product_found_where_no_line_expected_it_gets_a_line(
-    stocked: Database, staff: TestClient, manager: TestClient
+    stocked: Database, staff: TestClient, client: TestClient
 ) -> None:
     number = new_task(staff, location="A-01")["number"]
     found = count(staff, number, {"sku": "COFFEE", "location": "A-01", "counted": "0.5"})
     [result] = found.json()["results"]
     assert (result["line"], result["added"], result["status"]) == (2, True, "POSTED")
     assert on_hand(stocked, "MAIN/A-01", "COFFEE") == Decimal("0.5")
+    # Another warehouse's location, for one who may see it (to MAIN's staff: 404).
     assert_problem(
-        count(staff, number, {"sku": "COFFEE", "location": "EAST/A-01", "counted": 1}), 422
+        count(client, number, {"sku": "COFFEE", "location": "EAST/A-01", "counted": 1}), 422
     )
     assert_clean(stocked)
 
@@ -317,6 +318,19 @@ def test_another_warehouses_tasks_cannot_be_seen_or_counted(
     assert_problem(east.get(TASKS, params={"warehouse": "MAIN"}), 404)
 
 
+def test_another_warehouses_locations_are_unknown_to_a_count(
+    stocked: Database, staff: TestClient
+) -> None:
+    """Naming EAST's location, existing or not, is answered alike (404, as a PO receipt
+    does): a 422 "not in MAIN" for those that exist told a counter of MAIN which do."""
+    number = new_task(staff, location="A-01")["number"]
+    with unchanged(stocked):
+        for place in ("EAST/A-01", "EAST/NOWHERE"):
+            assert_problem(staff.post(TASKS, json={"warehouse": "MAIN", "location": place}), 404)
+            found = {"sku": "WIDGET", "location": place, "counted": 1}
+            assert_problem(count(staff, number, found), 404)
+
+
 def test_viewers_read_staff_count_managers_decide(
     stocked: Database, staff: TestClient, client_as: ClientFactory
 ) -> None:
@@ -330,13 +344,14 @@ def test_viewers_read_staff_count_managers_decide(
     assert viewer.get(f"{TASKS}/{number}").status_code == 200
 
 
-def test_bad_input_is_refused(stocked: Database, staff: TestClient) -> None:
+def test_bad_input_is_refused(stocked: Database, staff: TestClient, client: TestClient) -> None:
     with unchanged(stocked):
         both = {"warehouse": "MAIN", "zone": "A", "location": "A-01"}
         assert_problem(staff.post(TASKS, json=both), 422)
         assert_problem(staff.post(TASKS, json={"warehouse": "MAIN"}), 422)
         assert_problem(staff.post(TASKS, json={"warehouse": "MAIN", "zone": "Z"}), 422)
-        assert_problem(staff.post(TASKS, json={"warehouse": "MAIN", "location": "EAST/A-01"}), 422)
+        wrong = {"warehouse": "MAIN", "location": "EAST/A-01"}  # for one who sees both
+        assert_problem(client.post(TASKS, json=wrong), 422)
     number = new_task(staff, location="A-01")["number"]
     with unchanged(stocked):
         assert_problem(count(staff, number, {"line": 9, "counted": 1}), 404)

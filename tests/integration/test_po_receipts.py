@@ -298,3 +298,35 @@ def test_each_receipt_is_stored_with_who_what_where_and_the_movement(
         ).all()
     moved = [uuid.UUID(x["movement_id"]) for x in answer.json()["lines"]]
     assert [tuple(r) for r in rows] == [(1, 4, "A-01", moved[0]), (2, 2, "A-02", moved[1])]
+
+
+def test_the_receipts_of_an_order_are_its_receipts_not_movements_naming_it(
+    client: TestClient, client_as: ClientFactory
+) -> None:
+    """A manual receive in EAST naming the order as its reference is no receipt of it: a
+    reader of MAIN must not see EAST's movement (its location, quantity, cost) in the list."""
+    number = sent(client)  # delivered to MAIN
+    staff = client_as(Role.STAFF, warehouses=("MAIN",))
+    booked = receive(staff, number, {"line": 1, "quantity": 2, "location": "MAIN/A-01"})
+    assert booked.status_code == 201, booked.text
+    naming = {"reference_type": "PO", "reference_id": number}
+    body = {"sku": "WIDGET", "location": "EAST/A-01", "quantity": 3, **naming}
+    assert client.post(f"{API}/movements/receive", json=body).status_code == 201
+    for reader in (staff, client):
+        lines = reader.get(f"{POS}/{number}/receipts").json()["lines"]
+        assert [(ln["location"], ln["quantity"]) for ln in lines] == [("MAIN/A-01", "2")]
+
+
+def test_only_a_manager_may_receive_beyond_a_locations_limits(
+    client: TestClient, client_as: ClientFactory, db: Database
+) -> None:
+    """Asking for the override is refused to staff even when the goods fit (the request
+    asks for a right its sender lacks), and nothing is booked."""
+    number = sent(client)
+    line = {"line": 1, "quantity": 1, "location": "MAIN/A-01"}
+    staff = client_as(Role.STAFF, warehouses=("MAIN",))
+    with unchanged(db):
+        assert_problem(receive(staff, number, line, override_capacity=True), 403, "forbidden")
+    manager = client_as(Role.MANAGER, warehouses=("MAIN",))
+    answer = receive(manager, number, line, override_capacity=True)
+    assert answer.status_code == 201, answer.text

@@ -356,3 +356,47 @@ def _global_in_safe_order() -> list[tuple[str, str]]:
     order = ("get", "post", "put", "patch", "delete")
     logout = ("post", "/api/v1/auth/logout")
     return [*sorted(GLOBAL - {logout}, key=lambda op: (order.index(op[0]), op[1])), logout]
+
+
+# The lists above, asked without their warehouse filter: a scoped user's reply holds only
+# their own warehouse's items (the matrix above only proves the filter refuses EAST).
+# (Put-away needs its warehouse; the audit trail has its own tests, test_scope_regressions.)
+UNFILTERED_LISTS = sorted(
+    op
+    for op, query in WAREHOUSE_BOUND.items()
+    if op[0] == "get" and "warehouse" in query
+    if op[1] not in (f"{API}/putaway/suggestion", f"{API}/audit")
+)
+
+
+def _reorder_needed_in_other(admin: TestClient) -> None:
+    """EAST's WIDGET below a reorder point of its own: a "reorder needed" request there."""
+    setting = admin.put(f"{API}/reorder-settings/WIDGET/{OTHER}", json={"reorder_point": 500})
+    assert setting.status_code == 200, setting.text
+    line = {"sku": "WIDGET", "location": f"{OTHER}/A-01", "quantity": 1}
+    assert admin.post(f"{API}/movements/ship", json=line).status_code == 201
+
+
+def _sites_listed(answer: Any) -> set[str]:
+    body = answer.json()
+    rows = body["items"] if "items" in body else body["warehouses"]  # availability
+    return {row["warehouse"] for row in rows}
+
+
+@pytest.mark.parametrize("op", UNFILTERED_LISTS, ids="{0[1]}".format)
+def test_an_unfiltered_list_shows_a_scoped_user_only_their_warehouse(
+    op: tuple[str, str], places: dict[str, dict[str, str]], client_as: ClientFactory
+) -> None:
+    admin = client_as(Role.ADMIN, email="reader@example.com")
+    caller = client_as(Role.MANAGER, warehouses=(OWN,))
+    _reorder_needed_in_other(admin)
+    query = {k: v for k, v in WAREHOUSE_BOUND[op].items() if k != "warehouse"}
+    everything = admin.get(op[1], params=query)
+    assert OTHER in _sites_listed(everything), "the world must hold EAST's items for this"
+    answer = caller.get(op[1], params=query)
+    assert answer.status_code == 200, answer.text
+    assert _sites_listed(answer) <= {OWN}
+    assert OTHER not in answer.text
+    if "total" in answer.json():  # availability: the totals (incoming too) are MAIN's alone
+        [own] = answer.json()["warehouses"]
+        assert answer.json()["total"] == {k: v for k, v in own.items() if k != "warehouse"}

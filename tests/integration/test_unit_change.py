@@ -3,13 +3,15 @@ open order lines could not be expressed in the new unit."""
 
 from fastapi.testclient import TestClient
 
+from integration.conftest import ClientFactory
 from stockroom.db.engine import Database
+from stockroom.domain.access import Role
 
 API = "/api/v1"
 
 
-def receive(client: TestClient, quantity: str) -> None:
-    body = {"sku": "COFFEE", "location": "MAIN/A-01", "quantity": quantity}
+def receive(client: TestClient, quantity: str, location: str = "MAIN/A-01") -> None:
+    body = {"sku": "COFFEE", "location": location, "quantity": quantity}
     assert client.post(f"{API}/movements/receive", json=body).status_code == 201
 
 
@@ -48,3 +50,32 @@ def test_whole_quantities_may_change_unit(client: TestClient, world: Database) -
     changed = change_unit(client, "pcs")
     assert changed.status_code == 200, changed.text
     assert changed.json()["unit"] == "pcs"
+
+
+def test_a_scoped_manager_is_refused_without_learning_another_warehouses_stock(
+    client: TestClient, client_as: ClientFactory, world: Database
+) -> None:
+    """The catalog is shared, so EAST's fractional stock refuses the change for a manager
+    of MAIN too; but the refusal names only MAIN's figures, not EAST's place or quantity."""
+    receive(client, "1.5", "EAST/A-01")
+    receive(client, "0.25")
+    manager = client_as(Role.MANAGER, warehouses=("MAIN",))
+    refused = change_unit(manager, "pcs")
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["quantities"] == [{"what": "on_hand at MAIN/A-01", "quantity": "0.25"}]
+    assert "EAST" not in refused.text
+    assert "1.5" not in refused.text
+    assert "other warehouses" in problem["detail"]
+    assert client.get(f"{API}/products/COFFEE").json()["unit"] == "kg"
+
+
+def test_stock_only_in_another_warehouse_still_refuses_a_scoped_manager(
+    client: TestClient, client_as: ClientFactory, world: Database
+) -> None:
+    receive(client, "1.5", "EAST/A-01")
+    refused = change_unit(client_as(Role.MANAGER, warehouses=("MAIN",)), "pcs")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["quantities"] == []
+    assert "EAST" not in refused.text
+    assert "1.5" not in refused.text

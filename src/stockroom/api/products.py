@@ -92,7 +92,7 @@ def replace_product(
     changes = body.model_dump(exclude={"version"})
 
     def work() -> ProductRead:
-        updated = catalog.update_product(writer.session, product, changes, version)
+        updated = catalog.update_product(writer.session, product, changes, version, actor)
         return ProductRead.of(updated)
 
     return writer.run(work, body=body)
@@ -110,7 +110,7 @@ def update_product(
     changes = patch_changes(body, NULLABLE_PRODUCT_FIELDS)
 
     def work() -> ProductRead:
-        updated = catalog.update_product(writer.session, product, changes, version)
+        updated = catalog.update_product(writer.session, product, changes, version, actor)
         return ProductRead.of(updated)
 
     return writer.run(work, body=body)

@@ -137,8 +137,17 @@ class UnitChangeRefused(DomainError):
 
     code = "unit_change_refused"
 
-    def __init__(self, unit: str, decimals: int, quantities: list[tuple[str, Decimal]]) -> None:
-        listed = ", ".join(f"{what} {format_quantity(q)}" for what, q in quantities[:5])
+    def __init__(
+        self,
+        unit: str,
+        decimals: int,
+        quantities: list[tuple[str, Decimal]],
+        *,
+        elsewhere: bool = False,
+    ) -> None:
+        named = [f"{what} {format_quantity(q)}" for what, q in quantities[:5]]
+        # Quantities in warehouses the caller may not see: said to exist, never named.
+        listed = ", ".join(named + (["quantities in other warehouses"] if elsewhere else []))
         super().__init__(
             f"unit {unit} allows {decimals} decimals, but the product still has {listed}; "
             "move, count or release those first"

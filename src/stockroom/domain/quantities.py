@@ -52,9 +52,17 @@ def check_quantity(
     return value
 
 
-def check_unit_change(unit: str, decimals: int, quantities: Iterable[tuple[str, Decimal]]) -> None:
+def check_unit_change(
+    unit: str,
+    decimals: int,
+    quantities: Iterable[tuple[str, Decimal]],
+    unseen: Iterable[Decimal] = (),
+) -> None:
     """Refuse a unit whose decimals cannot express every quantity still in play: stock
-    would be stranded (0.5 of a piece can never be shipped, moved or adjusted)."""
+    would be stranded (0.5 of a piece can never be shipped, moved or adjusted).
+    ``unseen`` are quantities the caller may not read (other warehouses'): they refuse the
+    change alike, but the refusal does not name them."""
     stranded = [(what, q) for what, q in quantities if decimals_of(q) > decimals]
-    if stranded:
-        raise UnitChangeRefused(unit, decimals, stranded)
+    elsewhere = any(decimals_of(q) > decimals for q in unseen)
+    if stranded or elsewhere:
+        raise UnitChangeRefused(unit, decimals, stranded, elsewhere=elsewhere)

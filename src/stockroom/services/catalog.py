@@ -109,8 +109,13 @@ def create_product(session: Session, fields: dict[str, Any]) -> Product:
 
 
 def update_product(
-    session: Session, ref: str, changes: dict[str, Any], version: int | None
+    session: Session,
+    ref: str,
+    changes: dict[str, Any],
+    version: int | None,
+    actor: Actor | None = None,
 ) -> Product:
+    """Change a product; a refused unit change names only what ``actor`` may see."""
     product = references.product(session, ref)
     check_version("product", product.version, version)
     new_sku = changes.get("sku")
@@ -120,7 +125,7 @@ def update_product(
         and queries.product_by_sku(session, new_sku)
     ):
         raise Duplicate("product", "sku", new_sku)
-    _apply_product_fields(session, product, changes)
+    _apply_product_fields(session, product, changes, actor)
     session.flush()
     return product
 
@@ -134,13 +139,15 @@ def deactivate_product(session: Session, ref: str, version: int | None) -> Produ
     return product
 
 
-def _apply_product_fields(session: Session, product: Product, fields: dict[str, Any]) -> None:
+def _apply_product_fields(
+    session: Session, product: Product, fields: dict[str, Any], actor: Actor | None = None
+) -> None:
     fields = dict(fields)
     if "unit" in fields:
         unit = _unit_or_404(session, fields.pop("unit"))
         if product.id is not None and unit.code != product.unit.code:
-            in_play = queries.quantities_in_play(session, product.id)
-            check_unit_change(unit.code, unit.decimals, in_play)
+            in_play = queries.quantities_in_play(session, product.id, actor)
+            check_unit_change(unit.code, unit.decimals, in_play.named, in_play.unseen)
         product.unit = unit
     if "category_id" in fields:
         category_id = fields.pop("category_id")

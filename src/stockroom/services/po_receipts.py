@@ -5,7 +5,8 @@ the line's price as the unit cost, adds to the line's ``received`` and moves the
 moving-average cost; the order then becomes PARTIAL or RECEIVED (domain rule). All lines
 are one transaction: the first refused line (over-receipt, capacity, no put-away
 location) raises and the caller's rollback leaves nothing booked. The receipts of an order
-are read back from the ledger (its RECEIVE movements referencing the order).
+are read back through its receipt documents (the movements they booked), not by the
+movements' reference, which any stock move may set.
 """
 
 from dataclasses import dataclass
@@ -192,4 +193,4 @@ def _suggested(
 def receipts(session: Session, ref: str, actor: Actor | None) -> Receipt:
     """What was received against the order so far, movement by movement."""
     order = purchase_orders.get(session, ref, actor)
-    return Receipt(order, queries.receipt_movements(session, order.number or ""))
+    return Receipt(order, queries.receipt_movements(session, order.id))

@@ -131,7 +131,9 @@ def save_product(
     if body is not None:
         changes = body.model_dump(exclude={"version"})
         try:
-            saved = write(request, lambda s: catalog.update_product(s, ref, changes, version).sku)
+            saved = write(
+                request, lambda s: catalog.update_product(s, ref, changes, version, actor).sku
+            )
             return RedirectResponse(product_url(saved), status_code=303)
         except VersionConflict:
             return _conflict(request, ref, entered, seen)

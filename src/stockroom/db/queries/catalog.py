@@ -1,6 +1,7 @@
 """Catalog lookups: products, categories, units."""
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from stockroom.db.models import (
     Unit,
     Warehouse,
 )
+from stockroom.domain.access import Actor
 
 
 def products_query() -> Select[Product]:
@@ -85,31 +87,53 @@ def category_subtree_ids(category_id: int) -> Select[int]:
 _CLOSED_ORDERS = ("COMPLETED", "CANCELLED")
 
 
-def quantities_in_play(session: Session, product_id: int) -> list[tuple[str, Decimal]]:
-    """(what, quantity) of every non-zero figure of the product that must stay expressible
-    in its unit: balances, open reservation allocations, lines of open orders."""
+@dataclass(frozen=True)
+class InPlay:
+    """Figures of a product that must stay expressible in its unit, split by who may see
+    them: ``named`` (what, quantity) in the actor's warehouses, ``unseen`` the quantities
+    of the others (they refuse a unit change alike, but are not the actor's to read)."""
+
+    named: list[tuple[str, Decimal]]
+    unseen: list[Decimal]
+
+
+def quantities_in_play(session: Session, product_id: int, actor: Actor | None) -> InPlay:
+    """Every non-zero figure of the product that must stay expressible in its unit:
+    balances, open reservation allocations, lines of open orders."""
     label = Warehouse.code + "/" + Location.code
     balances = (
-        select(label, StockBalance.on_hand, StockBalance.reserved)
+        select(StockBalance.warehouse_id, label, StockBalance.on_hand, StockBalance.reserved)
         .join(Location, Location.id == StockBalance.location_id)
         .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
         .where(StockBalance.product_id == product_id)
     )
-    found: list[tuple[str, Decimal]] = []
-    for where, on_hand, reserved in session.execute(balances):
-        found += [(f"on_hand at {where}", on_hand), (f"reserved at {where}", reserved)]
-    allocations = select(ReservationAllocation.id, ReservationAllocation.open).where(
+    found: list[tuple[int, str, Decimal]] = []
+    for site, where, on_hand, reserved in session.execute(balances):
+        found += [(site, f"on_hand at {where}", on_hand), (site, f"reserved at {where}", reserved)]
+    allocations = select(
+        ReservationAllocation.warehouse_id, ReservationAllocation.id, ReservationAllocation.open
+    ).where(
         ReservationAllocation.product_id == product_id, ReservationAllocation.status == "ACTIVE"
     )
-    found += [(f"reservation allocation {i}", q) for i, q in session.execute(allocations)]
+    found += [
+        (site, f"reservation allocation {i}", q) for site, i, q in session.execute(allocations)
+    ]
     lines = (
-        select(SalesOrder.number, SalesOrderLine.line_no, *_LINE_FIGURES)
+        select(SalesOrder.warehouse_id, SalesOrder.number, SalesOrderLine.line_no, *_LINE_FIGURES)
         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
         .where(SalesOrderLine.product_id == product_id, SalesOrder.status.not_in(_CLOSED_ORDERS))
     )
-    for number, line_no, *figures in session.execute(lines):
-        found += [(f"order {number} line {line_no}", q) for q in figures]
-    return [(what, q) for what, q in found if q]
+    for site, number, line_no, *figures in session.execute(lines):
+        found += [(site, f"order {number} line {line_no}", q) for q in figures]
+    seen = [(site, what, q) for site, what, q in found if q]
+    return InPlay(
+        named=[
+            (what, q) for site, what, q in seen if actor is None or actor.may_use_warehouse(site)
+        ],
+        unseen=[
+            q for site, _, q in seen if actor is not None and not actor.may_use_warehouse(site)
+        ],
+    )
 
 
 _LINE_FIGURES = (

@@ -11,6 +11,8 @@ from stockroom.db.models import (
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    PurchaseOrderReceiptLine,
     StockBalance,
     StockMovement,
 )
@@ -72,12 +74,18 @@ def product_on_hand(session: Session, product_id: int) -> Decimal:
     return Decimal(total or 0)
 
 
-def receipt_movements(session: Session, number: str) -> list[StockMovement]:
-    """The RECEIVE movements booked against one purchase order, oldest first."""
+def receipt_movements(session: Session, order_id: int) -> list[StockMovement]:
+    """The RECEIVE movements the order's receipts booked, oldest first.
+
+    Read through the receipt documents, not the movements' reference: any stock move may
+    name an order as its reference (a manual receive in another warehouse, say), and such
+    a movement is neither a receipt of the order nor for a reader of the order to see.
+    """
     stmt = (
         select(StockMovement)
-        .where(StockMovement.reference_type == "PO", StockMovement.reference_id == number)
-        .where(StockMovement.type == "RECEIVE")
+        .join(PurchaseOrderReceiptLine, PurchaseOrderReceiptLine.movement_id == StockMovement.id)
+        .join(PurchaseOrderReceipt, PurchaseOrderReceipt.id == PurchaseOrderReceiptLine.receipt_id)
+        .where(PurchaseOrderReceipt.order_id == order_id)
         .order_by(StockMovement.id)
     )
     return list(session.scalars(stmt))
