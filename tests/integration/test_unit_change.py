@@ -79,3 +79,25 @@ def test_stock_only_in_another_warehouse_still_refuses_a_scoped_manager(
     assert refused.json()["quantities"] == []
     assert "EAST" not in refused.text
     assert "1.5" not in refused.text
+
+
+def test_an_open_purchase_order_line_blocks_it_too(client: TestClient, world: Database) -> None:
+    """7.25 kg on order could never be received in full as pieces."""
+    supplier = {"code": "BEAN", "name": "Bean Ltd", "currency": "EUR"}
+    assert client.post(f"{API}/suppliers", json=supplier).status_code == 201
+    body = {
+        "supplier": "BEAN",
+        "warehouse": "MAIN",
+        "lines": [{"sku": "COFFEE", "quantity": "7.25", "unit_price": "8"}],
+    }
+    created = client.post(f"{API}/purchase-orders", json=body)
+    assert created.status_code == 201, created.text
+    number = created.json()["number"]
+    refused = change_unit(client, "pcs")
+    assert refused.status_code == 409, refused.text
+    assert {"what": f"purchase order {number} line 1", "quantity": "7.25"} in refused.json()[
+        "quantities"
+    ]
+    cancel = client.post(f"{API}/purchase-orders/{number}/cancel")
+    assert cancel.status_code == 200, cancel.text
+    assert change_unit(client, "pcs").status_code == 200  # a cancelled order holds nothing

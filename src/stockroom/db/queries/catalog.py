@@ -12,6 +12,8 @@ from stockroom.db.models import (
     Category,
     Location,
     Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
     ReservationAllocation,
     SalesOrder,
     SalesOrderLine,
@@ -99,7 +101,7 @@ class InPlay:
 
 def quantities_in_play(session: Session, product_id: int, actor: Actor | None) -> InPlay:
     """Every non-zero figure of the product that must stay expressible in its unit:
-    balances, open reservation allocations, lines of open orders."""
+    balances, open reservation allocations, lines of open sales and purchase orders."""
     label = Warehouse.code + "/" + Location.code
     balances = (
         select(StockBalance.warehouse_id, label, StockBalance.on_hand, StockBalance.reserved)
@@ -125,6 +127,7 @@ def quantities_in_play(session: Session, product_id: int, actor: Actor | None) -
     )
     for site, number, line_no, *figures in session.execute(lines):
         found += [(site, f"order {number} line {line_no}", q) for q in figures]
+    found += _open_purchase_lines(session, product_id)
     seen = [(site, what, q) for site, what, q in found if q]
     return InPlay(
         named=[
@@ -136,6 +139,29 @@ def quantities_in_play(session: Session, product_id: int, actor: Actor | None) -
     )
 
 
+def _open_purchase_lines(session: Session, product_id: int) -> list[tuple[int, str, Decimal]]:
+    """Lines of purchase orders still to be received: what is ordered and what came."""
+    lines = (
+        select(
+            PurchaseOrder.warehouse_id,
+            PurchaseOrder.number,
+            PurchaseOrderLine.line_no,
+            PurchaseOrderLine.ordered,
+            PurchaseOrderLine.received,
+        )
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(
+            PurchaseOrderLine.product_id == product_id,
+            PurchaseOrder.status.not_in(_CLOSED_PURCHASES),
+        )
+    )
+    found: list[tuple[int, str, Decimal]] = []
+    for site, number, line_no, *figures in session.execute(lines):
+        found += [(site, f"purchase order {number} line {line_no}", q) for q in figures]
+    return found
+
+
+_CLOSED_PURCHASES = ("RECEIVED", "CANCELLED")
 _LINE_FIGURES = (
     SalesOrderLine.ordered,
     SalesOrderLine.allocated,
