@@ -89,3 +89,20 @@ def test_a_cursor_with_a_nul_character_is_an_invalid_list_request(
     forged = cursor_of(["A\u0000", 1])
     answer = client.get(f"{API}{path}", params={"cursor": forged})
     assert_problem(answer, 400, "invalid_list_request")
+
+
+def test_supplier_search_takes_percent_and_underscore_literally(client: TestClient) -> None:
+    # They were LIKE wildcards: q=% and q=_ listed every supplier.
+    body = {"code": "COTTON", "name": "100% Cotton"}
+    assert client.post(f"{API}/suppliers", json=body).status_code == 201
+
+    def codes(q: str) -> list[str]:
+        answer = client.get(f"{API}/suppliers", params={"q": q})
+        assert answer.status_code == 200, answer.text
+        return [s["code"] for s in answer.json()["items"]]
+
+    assert codes("%") == ["COTTON"]
+    assert codes("0% c") == ["COTTON"]
+    assert codes("_") == []
+    assert codes("\\") == []
+    assert codes("acm") == ["ACME"]
