@@ -106,3 +106,18 @@ def test_supplier_search_takes_percent_and_underscore_literally(client: TestClie
     assert codes("_") == []
     assert codes("\\") == []
     assert codes("acm") == ["ACME"]
+
+
+def test_a_supplier_phone_longer_than_its_column_is_a_validation_error(
+    client: TestClient,
+) -> None:
+    # "+" and 32 digits passed the pattern: SQLite stored 33 characters in a 32-character
+    # column and PostgreSQL refused it as invalid_data, naming no field.
+    long = {"code": "TEL", "name": "T", "phone": "+" + "1" * 32}
+    problem = assert_problem(client.post(f"{API}/suppliers", json=long), 422, "validation_error")
+    assert [e["loc"] for e in problem["errors"]] == [["body", "phone"]]
+    assert client.get(f"{API}/suppliers/TEL").status_code == 404
+    fits = {**long, "phone": "+" + "1" * 31}
+    created = client.post(f"{API}/suppliers", json=fits)
+    assert created.status_code == 201, created.text
+    assert created.json()["phone"] == fits["phone"]
