@@ -121,3 +121,19 @@ def test_a_supplier_phone_longer_than_its_column_is_a_validation_error(
     created = client.post(f"{API}/suppliers", json=fits)
     assert created.status_code == 201, created.text
     assert created.json()["phone"] == fits["phone"]
+
+
+@pytest.mark.parametrize("given", ["Tea-Green", "tea-green", " TEA-GREEN "])
+def test_a_sku_with_lower_case_letters_is_received_by_its_sku(
+    client: TestClient, given: str
+) -> None:
+    # SKUs are looked up case-insensitively everywhere; the receipt compared the upper-cased
+    # SKU with the stored one, so "Tea-Green" could only be received by line number (404).
+    body = {"sku": "Tea-Green", "name": "Green tea", "unit": "pcs"}
+    assert client.post(f"{API}/products", json=body).status_code == 201
+    number = sent_order(client, {"sku": "tea-green", "quantity": 5, "unit_price": 2})
+    answer = receive(client, number, {"sku": given})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["lines"][0]["sku"] == "Tea-Green"
+    assert received(client, number) == ["1"]
+    assert receive(client, number, {"line": 1, "sku": given}).status_code == 201

@@ -119,11 +119,12 @@ def receive(
 
 
 def _line(order: PurchaseOrder, entry: ReceiptLineIn) -> PurchaseOrderLine:
-    sku = None if entry.sku is None else entry.sku.strip().upper()
+    # SKUs match case-insensitively, as everywhere (a SKU may hold lower-case letters).
+    sku = None if entry.sku is None else entry.sku.strip().lower()
     if entry.line is not None:
         found = [ln for ln in order.lines if ln.line_no == entry.line]
     elif sku is not None:
-        found = [ln for ln in order.lines if ln.product.sku == sku]
+        found = [ln for ln in order.lines if ln.product.sku.lower() == sku]
     else:
         raise RuleViolation("a receipt line names a line number or a SKU", field="lines")
     if not found:
@@ -132,10 +133,10 @@ def _line(order: PurchaseOrder, entry: ReceiptLineIn) -> PurchaseOrderLine:
     if len(found) > 1:  # the same product ordered on several lines: which one is ambiguous
         numbers = ", ".join(str(ln.line_no) for ln in found)
         raise RuleViolation(
-            f"{sku} is on lines {numbers} of {order.number}: name the line", field="line"
+            f"{entry.sku} is on lines {numbers} of {order.number}: name the line", field="line"
         )
     line = found[0]
-    if sku is not None and line.product.sku != sku:
+    if sku is not None and line.product.sku.lower() != sku:
         # Both named and they disagree: booking either could put the wrong goods away.
         raise RuleViolation(
             f"line {line.line_no} of {order.number} is {line.product.sku}, not {entry.sku}",
