@@ -78,6 +78,7 @@ def submit(
 ) -> tuple[CountTask, list[Outcome]]:
     task = counts.locked(session, ref, actor)
     lines = [_line_for(session, task, item, actor) for item in items]
+    _refuse_repeats(lines)
     # Balances locked in one fixed order, so two submissions cannot deadlock.
     todo = [(line.product, line.location, line.lot) for line in lines if line.status == L.PENDING]
     ledger.lock_balances(session, todo)
@@ -95,12 +96,21 @@ def submit(
     return task, outcomes
 
 
+def _refuse_repeats(lines: list[CountLine]) -> None:
+    """One count per line in a submission: of two, the second would silently be dropped
+    as a replay of the first, whatever quantity it gave."""
+    seen: set[int] = set()
+    for line in lines:
+        if line.line_no in seen:
+            raise RuleViolation(
+                f"line {line.line_no} is counted twice in one submission", field="lines"
+            )
+        seen.add(line.line_no)
+
+
 def _line_for(session: Session, task: CountTask, item: CountIn, actor: Actor | None) -> CountLine:
     if item.line is not None:
-        line = line_of(task, item.line)
-        if item.lot is not None and (line.lot is None or line.lot.number != item.lot.strip()):
-            raise RuleViolation(f"line {line.line_no} counts another lot", field="lot")
-        return line
+        return _numbered_line(session, task, item.line, item, actor)
     if item.sku is None or item.location is None:
         raise RuleViolation("a count names its line, or the sku and location it counted")
     product = references.product(session, item.sku)
@@ -115,6 +125,33 @@ def _line_for(session: Session, task: CountTask, item: CountIn, actor: Actor | N
     expected = ledger.on_hand_at(session, *key)
     line = counts.new_line(_next_number(task), product, location, expected, added=True, lot=lot)
     task.lines.append(line)
+    return line
+
+
+def _numbered_line(
+    session: Session, task: CountTask, number: int, item: CountIn, actor: Actor | None
+) -> CountLine:
+    """Line ``number``; whatever else the count names must be that line's, or the count
+    would be posted to another product or place than the counter meant."""
+    line = line_of(task, number)
+    if item.lot is not None and (line.lot is None or line.lot.number != item.lot.strip()):
+        raise RuleViolation(f"line {number} counts another lot", field="lot")
+    if item.sku is not None and references.product(session, item.sku).id != line.product_id:
+        raise RuleViolation(f"line {number} counts {line.product.sku}, not {item.sku}", field="sku")
+    place = item.location
+    if (
+        place is not None
+        and counts.task_location(session, task.warehouse, place, actor) != line.location
+    ):
+        label = references.location_label(line.location)
+        raise RuleViolation(f"line {number} counts at {label}, not {place}", field="location")
+    lot = line.lot
+    if item.expiry_date is not None and (lot is None or lot.expires_on != item.expiry_date):
+        what = "no lot" if lot is None else f"lot {lot.number}, expiring {lot.expires_on}"
+        raise RuleViolation(
+            f"line {number} counts {what}, not one expiring {item.expiry_date}",
+            field="expiry_date",
+        )
     return line
 
 

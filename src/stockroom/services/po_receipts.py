@@ -120,16 +120,30 @@ def receive(
 
 
 def _line(order: PurchaseOrder, entry: ReceiptLineIn) -> PurchaseOrderLine:
+    # SKUs match case-insensitively, as everywhere (a SKU may hold lower-case letters).
+    sku = None if entry.sku is None else entry.sku.strip().lower()
     if entry.line is not None:
         found = [ln for ln in order.lines if ln.line_no == entry.line]
-    elif entry.sku is not None:
-        found = [ln for ln in order.lines if ln.product.sku == entry.sku.strip().upper()]
+    elif sku is not None:
+        found = [ln for ln in order.lines if ln.product.sku.lower() == sku]
     else:
         raise RuleViolation("a receipt line names a line number or a SKU", field="lines")
-    if len(found) != 1:
+    if not found:
         what = entry.line if entry.line is not None else entry.sku
         raise NotFound(f"line of purchase order {order.number}", str(what))
-    return found[0]
+    if len(found) > 1:  # the same product ordered on several lines: which one is ambiguous
+        numbers = ", ".join(str(ln.line_no) for ln in found)
+        raise RuleViolation(
+            f"{entry.sku} is on lines {numbers} of {order.number}: name the line", field="line"
+        )
+    line = found[0]
+    if sku is not None and line.product.sku.lower() != sku:
+        # Both named and they disagree: booking either could put the wrong goods away.
+        raise RuleViolation(
+            f"line {line.line_no} of {order.number} is {line.product.sku}, not {entry.sku}",
+            field="sku",
+        )
+    return line
 
 
 def _book(

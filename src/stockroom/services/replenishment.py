@@ -315,8 +315,16 @@ def apply(
     the override's, or the product's while there is none; else 409, and nothing is applied:
     the caller's transaction rolls back). The audit trail records the change."""
     done = []
+    seen: set[tuple[int, int]] = set()
     for line in lines:
         suggestion = _the_suggestion(session, config, line, actor, now)
+        pair = (suggestion.product.id, suggestion.warehouse.id)
+        if pair in seen:
+            # Else the repeat fails its version check against the first one's write: a 409
+            # "changed by someone else" for the caller's own list.
+            where = f"{suggestion.product.sku} in {suggestion.warehouse.code}"
+            raise RuleViolation(f"{where} is listed twice; list it once", field="items")
+        seen.add(pair)
         check_version("reorder settings", suggestion.version, line.version)
         done.append(_write(session, suggestion))
     return done

@@ -55,7 +55,12 @@ class CountTaskCreate(Input):
 
 
 class CountedLineIn(Input):
-    line: int | None = Field(default=None, ge=1, description="The line counted")
+    line: int | None = Field(
+        default=None,
+        ge=1,
+        description="The line counted, once per submission; sku, location, lot and "
+        "expiry_date sent with it must be the line's (422 otherwise)",
+    )
     sku: Sku | None = Field(
         default=None, description="Instead of line: the product counted (with location)"
     )

@@ -20,7 +20,12 @@ Country = Annotated[
     StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$"),
     Field(description="ISO 3166-1 alpha-2 code, e.g. FR"),
 ]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{3,32}$")]
+# At most 32 characters in all, as the column holds: the pattern alone let a "+" make 33,
+# which SQLite stored and PostgreSQL refused (422 invalid_data, naming no field).
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^\+?[0-9 ()./-]{3,32}$"),
+]
 
 
 class PostalAddress(Input):

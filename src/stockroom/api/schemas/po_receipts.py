@@ -16,7 +16,11 @@ Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 
 class ReceiptLineIn(Input):
     line: int | None = Field(default=None, ge=1, description="The order's line number")
-    sku: Ref | None = Field(default=None, description="Or the SKU of exactly one line")
+    sku: Ref | None = Field(
+        default=None,
+        description="Or the SKU of exactly one line (422 if several have it: name the "
+        "line); with line, it must be that line's (422 otherwise)",
+    )
     quantity: PositiveQuantity
     location: Ref | None = Field(
         default=None,

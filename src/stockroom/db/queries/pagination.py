@@ -211,4 +211,8 @@ def _moment(value: Any, kind: type[date]) -> date:
 def _string(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("not a string")
+    if "\x00" in value:
+        # Never written by encode_cursor (no stored text holds one), and PostgreSQL refuses
+        # it in a query parameter where SQLite just matches nothing: forged either way.
+        raise ValueError("NUL character in cursor")
     return value

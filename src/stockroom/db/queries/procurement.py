@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from stockroom.db.models import Product, Supplier, SupplierProduct
+from stockroom.db.queries.catalog import escape_like
 
 
 def supplier_by_code(session: Session, code: str) -> Supplier | None:
@@ -23,12 +24,13 @@ def suppliers_query(q: str | None, active: bool | None, product_id: int | None) 
     if active is not None:
         stmt = stmt.where(Supplier.is_active.is_(active))
     if q:
-        pattern = f"%{q.lower()}%"
+        # Escaped, so "%" and "_" are searched for, not wildcards matching every supplier.
+        pattern = f"%{escape_like(q.lower())}%"
         stmt = stmt.where(
             or_(
-                func.lower(Supplier.code).like(pattern),
-                func.lower(Supplier.name).like(pattern),
-                func.lower(Supplier.email).like(pattern),
+                func.lower(Supplier.code).like(pattern, escape="\\"),
+                func.lower(Supplier.name).like(pattern, escape="\\"),
+                func.lower(Supplier.email).like(pattern, escape="\\"),
             )
         )
     if product_id is not None:
