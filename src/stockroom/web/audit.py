@@ -136,7 +136,7 @@ def _entries(
         entity_id=query.entity_id or None,
         action=query.action or None,
         since=_start_of(query.from_date, time_zone),
-        until=_start_of(query.to_date + timedelta(days=1) if query.to_date else None, time_zone),
+        until=_start_of(_day_after(query.to_date), time_zone),
         warehouse=query.warehouse or None,
     )
     page = audit_trail.list_entries(session, filters, cursor, PAGE_SIZE, actor)
@@ -145,6 +145,11 @@ def _entries(
         _row(e, None if e.warehouse_id is None else by_id.get(e.warehouse_id)) for e in page.items
     ]
     return Page(rows, page.next_cursor)
+
+
+def _day_after(day: date | None) -> date | None:
+    """The end of a range ending on ``day`` (None: no end, as after the last day there is)."""
+    return day + timedelta(days=1) if day is not None and day < date.max else None
 
 
 def _start_of(day: date | None, time_zone: tzinfo) -> datetime | None:

@@ -340,8 +340,8 @@ def _focus(
     scanned, sku = find[0].upper(), find[1].upper()
     if scanned:
         for line in pending:
-            place = line.location.upper()
-            if scanned in (line.sku.upper(), place, place.split("/", 1)[-1]) or sku == line.sku:
+            place, code = line.location.upper(), line.sku.upper()
+            if scanned in (code, place, place.split("/", 1)[-1]) or sku == code:
                 return f"line-{line.line}-counted", False
         return "find", True
     return (f"line-{pending[0].line}-counted" if pending else "find"), False

@@ -11,9 +11,11 @@ from typing import cast
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import update
 
 from factories import product, standard_world, stocked_with
 from stockroom.db.engine import Database
+from stockroom.db.models import Product
 from stockroom.domain.access import Role
 from stockroom.services import count_lines, counts, inventory, reservations
 from support.web import PageFactory, form_token
@@ -194,6 +196,19 @@ def test_scanning_a_place_gives_its_line_the_focus(world: Database, page_as: Pag
     )
     assert "<html" not in missing.text  # htmx gets the area only
     assert "No line left to count for B-01." in words(missing.text)
+
+
+def test_scanning_the_barcode_of_a_mixed_case_sku_finds_its_line(
+    world: Database, page_as: PageFactory
+) -> None:
+    with world.session(write=True) as session:
+        rename = {"sku": "Coffee-Mx", "barcode": "4006381333931"}
+        session.execute(update(Product).where(Product.sku == "COFFEE").values(**rename))
+        session.commit()
+    number = make_task(world)
+    coffee = line_of(world, number, "Coffee-Mx")
+    page = page_as(Role.STAFF).get(f"/counts/{number}", params={"find": "4006381333931"}).text
+    assert re.search(rf'id="line-{coffee}-counted"[^>]*autofocus', page)
 
 
 def test_a_product_found_where_no_line_expected_it_gets_a_line(
