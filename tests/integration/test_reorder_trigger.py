@@ -148,6 +148,22 @@ def test_a_warehouse_override_beats_the_products_point(client: TestClient) -> No
     assert_problem(client.get(path), 404, "not_found")
 
 
+def test_replacing_an_override_needs_the_version_read(client: TestClient) -> None:
+    """A PUT creates the override freely, but replacing one someone may have changed since
+    needs the version read (428 without it, 409 with a stale one), as every update does."""
+    path = f"{API}/reorder-settings/WIDGET/MAIN"
+    created = client.put(path, json={"reorder_point": "3"})
+    assert created.status_code == 200, created.text
+    version = created.json()["version"]
+    assert_problem(client.put(path, json={"reorder_point": "5"}), 428, "precondition_required")
+    assert client.get(path).json()["reorder_point"] == "3"
+    replaced = client.put(path, json={"reorder_point": "5"}, headers={"If-Match": f'"{version}"'})
+    assert replaced.status_code == 200, replaced.text
+    stale = client.put(path, json={"reorder_point": "6", "version": version})
+    assert_problem(stale, 409, "version_conflict")
+    assert client.get(path).json()["reorder_point"] == "5"
+
+
 def test_a_transfer_within_the_warehouse_is_no_reduction(client: TestClient) -> None:
     link(client)
     ship(client, 11)  # 9: one PO

@@ -35,6 +35,7 @@ STATUS_OF: dict[type[domain.DomainError], int] = {
     domain.CountBelowReserved: 409,
     domain.UnitChangeRefused: 409,
     domain.VersionConflict: 409,
+    domain.VersionRequired: 428,
     domain.Duplicate: 409,
     domain.ConcurrentChange: 409,
     domain.InvalidState: 409,

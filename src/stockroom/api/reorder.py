@@ -41,7 +41,8 @@ def set_setting(
     writer: WriterDep,
     if_match: IfMatch = None,
 ) -> Response:
-    """Create or replace the override; a null field falls back to the product's."""
+    """Create the override, or replace it (then with the version read: If-Match or
+    `version`); a null field falls back to the product's."""
     version = sent_version(if_match, body.version)
     values = {"reorder_point": body.reorder_point, "reorder_quantity": body.reorder_quantity}
 

@@ -57,6 +57,18 @@ class Duplicate(DomainError):
         return {"field": self.field, "value": self.value}
 
 
+class VersionRequired(DomainError):
+    """Changing something that exists needs the version the caller read, so no one
+    overwrites a change they never saw (an update that may also create, like a PUT)."""
+
+    code = "precondition_required"
+
+    def __init__(self, entity: str) -> None:
+        super().__init__(
+            f"{entity} exists: send the version you read, as If-Match header or version field"
+        )
+
+
 class VersionConflict(DomainError):
     code = "version_conflict"
 

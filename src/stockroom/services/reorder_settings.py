@@ -17,7 +17,7 @@ from stockroom.db.models import Product, ReorderRequest, Warehouse, WarehouseReo
 from stockroom.db.queries import reorder as queries
 from stockroom.db.queries.pagination import Page, paginate, parse_sort
 from stockroom.domain.access import Actor
-from stockroom.domain.errors import NotFound
+from stockroom.domain.errors import NotFound, VersionRequired
 from stockroom.domain.quantities import check_quantity
 from stockroom.services import references
 from stockroom.services.versions import check_version
@@ -58,13 +58,16 @@ def set_setting(
     version: int | None,
     actor: Actor | None,
 ) -> ReorderSetting:
-    """Create or replace the override (each field None: the product's)."""
+    """Create the override, or replace it at the version the caller read (each field
+    None: the product's)."""
     product, site = _pair(session, sku, warehouse, actor)
     checked = {name: _checked(product, value) for name, value in values.items()}
     found = queries.setting(session, product.id, site.id)
     if found is None:
         found = WarehouseReorderSetting(product_id=product.id, warehouse_id=site.id)
         session.add(found)
+    elif version is None:
+        raise VersionRequired("the reorder setting of this product in this warehouse")
     else:
         check_version("reorder setting", found.version, version)
     found.reorder_point = checked.get("reorder_point")
