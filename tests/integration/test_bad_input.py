@@ -64,9 +64,10 @@ def widget(**fields: Any) -> dict[str, Any]:
     return {"sku": "WIDGET", "location": "MAIN/A-01", "quantity": 1, **fields}
 
 
-def cursor_of(values: list[Any]) -> str:
-    """A cursor built the way the API builds them, from chosen (possibly wrong) values."""
-    raw = json.dumps(values).encode()
+def cursor_of(sort: str, values: list[Any]) -> str:
+    """A cursor built the way the API builds them, from chosen (possibly wrong) values: the
+    list's sort with its id tie-break (``"sku,id"``), then the values."""
+    raw = json.dumps([sort, *values]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -627,7 +628,7 @@ def test_a_lone_surrogate_in_a_note_is_refused_cleanly(
 
 
 @pytest.mark.parametrize("path", ["/movements", "/inventory"])
-@pytest.mark.parametrize("cursor", ["garbage", "!!!", "e30", cursor_of([1])], ids=repr)
+@pytest.mark.parametrize("cursor", ["garbage", "!!!", "e30", cursor_of("sku,id", [1])], ids=repr)
 def test_an_invalid_cursor_is_400(
     client: TestClient, stocked: Database, path: str, cursor: str
 ) -> None:
@@ -638,20 +639,41 @@ def test_an_invalid_cursor_is_400(
 def test_a_cursor_with_a_quantity_that_is_not_a_number_is_400(
     client: TestClient, stocked: Database, value: str
 ) -> None:
-    params = {"sort": "on_hand", "cursor": cursor_of([value, 1])}
+    params = {"sort": "on_hand", "cursor": cursor_of("on_hand,id", [value, 1])}
     assert_problem(client.get(f"{API}/inventory", params=params), 400)
 
 
 def test_a_cursor_with_a_time_without_zone_is_400(client: TestClient, stocked: Database) -> None:
-    params = {"cursor": cursor_of(["2026-01-01T00:00:00", 1])}
+    params = {"cursor": cursor_of("-created_at,-id", ["2026-01-01T00:00:00", 1])}
     assert_problem(client.get(MOVEMENTS, params=params), 400)
 
 
 def test_a_cursor_with_an_id_too_large_for_the_database_is_400(
     client: TestClient, stocked: Database
 ) -> None:
-    params = {"cursor": cursor_of(["WIDGET", 10**30])}
+    params = {"cursor": cursor_of("sku,id", ["WIDGET", 10**30])}
     assert_problem(client.get(f"{API}/inventory", params=params), 400)
+
+
+def test_a_cursor_is_good_only_for_the_sort_it_was_made_for(
+    client: TestClient, stocked: Database
+) -> None:
+    """A cursor carries its list's sort: with another sort its values would start the page
+    at the wrong row, so it is refused. Hand-made cursors of the right sort are accepted,
+    which is what the forged-cursor tests above rely on to fail for their own reason."""
+    inventory = f"{API}/inventory"
+    cursor = client.get(inventory, params={"limit": 1}).json()["next_cursor"]
+    assert cursor
+    assert client.get(inventory, params={"limit": 1, "cursor": cursor}).status_code == 200
+    other = {"limit": 1, "sort": "-on_hand", "cursor": cursor}
+    assert_problem(client.get(inventory, params=other), 400, "invalid_list_request")
+    for params in (
+        {"cursor": cursor_of("sku,id", ["WIDGET", 1])},
+        {"sort": "on_hand", "cursor": cursor_of("on_hand,id", ["1", 1])},
+    ):
+        assert client.get(inventory, params=params).status_code == 200, params
+    made = cursor_of("-created_at,-id", ["2026-01-01T00:00:00+00:00", 1])
+    assert client.get(MOVEMENTS, params={"cursor": made}).status_code == 200
 
 
 def test_a_time_filter_without_zone_is_422(client: TestClient, stocked: Database) -> None:

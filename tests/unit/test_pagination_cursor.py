@@ -20,6 +20,8 @@ from stockroom.db.queries.pagination import (
     _decode,
     encode_cursor,
     parse_sort,
+    sort_cursor,
+    sort_signature,
 )
 
 SORTS = {"sku": Product.sku, "created_at": Product.created_at}
@@ -46,7 +48,7 @@ def test_cursor_round_trips_typed_values() -> None:
         SortKey("id", StockMovement.id),
     ]
     values = [datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), Decimal("2.5"), 42]
-    assert _decode(encode_cursor(values), keys) == values
+    assert _decode(sort_cursor(keys, values), keys) == values
 
 
 @pytest.mark.parametrize("cursor", ["not-base64!", "WzFd", "e30"])
@@ -87,9 +89,10 @@ MOVEMENT_KEYS = [SortKey("created_at", StockMovement.created_at), SortKey("id", 
 PRODUCT_KEYS = [SortKey("sku", Product.sku), SortKey("public_id", Product.public_id)]
 
 
-def cursor_of(values: object) -> str:
-    """A cursor made by hand, the way a client could forge one."""
-    raw = json.dumps(values).encode()
+def cursor_of(values: object, keys: list[SortKey]) -> str:
+    """A cursor made by hand, the way a client could forge one (a list: for the right sort)."""
+    payload = [sort_signature(keys), *values] if isinstance(values, list) else values
+    raw = json.dumps(payload).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -100,12 +103,12 @@ def test_a_cursor_is_url_safe_text_without_padding() -> None:
 
 def test_cursor_round_trips_uuids_and_unicode_text() -> None:
     values = ["Kaffee \u2615", uuid.UUID("12345678-1234-5678-1234-567812345678")]
-    assert _decode(encode_cursor(values), PRODUCT_KEYS) == values
+    assert _decode(sort_cursor(PRODUCT_KEYS, values), PRODUCT_KEYS) == values
 
 
 def test_cursor_keeps_decimals_exact() -> None:
     values = [Decimal("0.1"), 7]
-    decoded = _decode(encode_cursor(values), BALANCE_KEYS)
+    decoded = _decode(sort_cursor(BALANCE_KEYS, values), BALANCE_KEYS)
     assert decoded == values
     assert isinstance(decoded[0], Decimal)
     assert str(decoded[0]) == "0.1"
@@ -113,7 +116,7 @@ def test_cursor_keeps_decimals_exact() -> None:
 
 def test_cursor_keeps_the_time_zone() -> None:
     when = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-    [decoded, _] = _decode(encode_cursor([when, 1]), MOVEMENT_KEYS)
+    [decoded, _] = _decode(sort_cursor(MOVEMENT_KEYS, [when, 1]), MOVEMENT_KEYS)
     assert decoded == when
     assert decoded.tzinfo is not None
 
@@ -123,7 +126,7 @@ DAY_KEYS = [SortKey("expected_date", PurchaseOrder.expected_date), SortKey("id",
 
 def test_cursor_keeps_calendar_days_and_their_absence() -> None:
     for day in (date(2027, 1, 31), None):
-        [decoded, _] = _decode(encode_cursor([day, 1]), DAY_KEYS)
+        [decoded, _] = _decode(sort_cursor(DAY_KEYS, [day, 1]), DAY_KEYS)
         assert decoded == day
         assert type(decoded) is type(day)
 
@@ -131,7 +134,7 @@ def test_cursor_keeps_calendar_days_and_their_absence() -> None:
 @pytest.mark.parametrize("value", ["2027-02-30", "2027-01-01T00:00:00+00:00", 20270101])
 def test_a_cursor_with_an_impossible_day_is_refused(value: object) -> None:
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
-        _decode(cursor_of([value, 1]), DAY_KEYS)
+        _decode(cursor_of([value, 1], DAY_KEYS), DAY_KEYS)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +150,7 @@ def test_a_cursor_with_an_impossible_day_is_refused(value: object) -> None:
 )
 def test_cursors_of_the_wrong_shape_are_refused(values: object) -> None:
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
-        _decode(cursor_of(values), BALANCE_KEYS)
+        _decode(cursor_of(values, BALANCE_KEYS), BALANCE_KEYS)
 
 
 def test_a_cursor_that_is_not_utf8_is_refused() -> None:
@@ -159,50 +162,62 @@ def test_a_cursor_that_is_not_utf8_is_refused() -> None:
 @pytest.mark.parametrize("value", ["yesterday", "2026-13-01T00:00:00+00:00", 20260101])
 def test_a_cursor_with_an_impossible_time_is_refused(value: object) -> None:
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
-        _decode(cursor_of([value, 1]), MOVEMENT_KEYS)
+        _decode(cursor_of([value, 1], MOVEMENT_KEYS), MOVEMENT_KEYS)
 
 
 def test_a_cursor_with_a_malformed_uuid_is_refused() -> None:
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
-        _decode(cursor_of(["WIDGET", "not-a-uuid"]), PRODUCT_KEYS)
+        _decode(cursor_of(["WIDGET", "not-a-uuid"], PRODUCT_KEYS), PRODUCT_KEYS)
 
 
 def test_a_cursor_with_a_non_numeric_id_is_refused() -> None:
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
-        _decode(cursor_of(["1.5", "seven"]), BALANCE_KEYS)
+        _decode(cursor_of(["1.5", "seven"], BALANCE_KEYS), BALANCE_KEYS)
 
 
 @pytest.mark.parametrize("value", ["abc", "1,5", ""])
 def test_a_cursor_with_a_quantity_that_is_no_number_is_refused(value: str) -> None:
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
-        _decode(cursor_of([value, 1]), BALANCE_KEYS)
+        _decode(cursor_of([value, 1], BALANCE_KEYS), BALANCE_KEYS)
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "sNaN"])
 def test_a_cursor_with_a_non_finite_quantity_is_refused(value: str) -> None:
     # No row ever has such a sort value, so no cursor the API handed out contains one.
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
-        _decode(cursor_of([value, 1]), BALANCE_KEYS)
+        _decode(cursor_of([value, 1], BALANCE_KEYS), BALANCE_KEYS)
 
 
 def test_a_cursor_with_a_time_without_zone_is_refused() -> None:
     # The API only hands out zoned times; a naive one cannot be compared with stored times.
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
-        _decode(cursor_of(["2026-01-01T00:00:00", 1]), MOVEMENT_KEYS)
+        _decode(cursor_of(["2026-01-01T00:00:00", 1], MOVEMENT_KEYS), MOVEMENT_KEYS)
 
 
 @pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**30])
 def test_a_cursor_with_an_id_no_database_column_can_hold_is_refused(value: int) -> None:
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
-        _decode(cursor_of([1, value]), BALANCE_KEYS)
+        _decode(cursor_of([1, value], BALANCE_KEYS), BALANCE_KEYS)
 
 
 def test_a_cursor_carries_an_empty_sort_value() -> None:
     keys = [SortKey("expires_at", Reservation.expires_at), SortKey("id", Reservation.id)]
-    assert _decode(encode_cursor([None, 7]), keys) == [None, 7]
+    assert _decode(sort_cursor(keys, [None, 7]), keys) == [None, 7]
 
 
 def test_a_cursor_without_an_id_is_forged() -> None:
     keys = [SortKey("sku", Product.sku), SortKey("id", Product.id)]
     with pytest.raises(InvalidListRequest, match="invalid cursor"):
-        _decode(encode_cursor(["A", None]), keys)
+        _decode(sort_cursor(keys, ["A", None]), keys)
+
+
+def test_a_cursor_of_another_sort_order_is_refused() -> None:
+    """Its values would start the page at the wrong row, so it is refused instead."""
+    by_sku = [SortKey("sku", Product.sku), SortKey("id", Product.id)]
+    by_name = [SortKey("name", Product.name), SortKey("id", Product.id)]
+    newest = [SortKey("sku", Product.sku, descending=True), SortKey("id", Product.id, True)]
+    cursor = sort_cursor(by_sku, ["WIDGET", 7])
+    assert _decode(cursor, by_sku) == ["WIDGET", 7]
+    for other in (by_name, newest):
+        with pytest.raises(InvalidListRequest, match="invalid cursor"):
+            _decode(cursor, other)

@@ -76,7 +76,7 @@ def paginate(
     rows = session.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(list(rows[-1][1:])) if more and rows else None
+    next_cursor = sort_cursor(keys, list(rows[-1][1:])) if more and rows else None
     return Page(items=[row[0] for row in rows], next_cursor=next_cursor)
 
 
@@ -128,6 +128,17 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def sort_cursor(keys: Sequence[SortKey], values: list[Any]) -> str:
+    """A list's cursor: the sort it was made for, then the last row's sort-key values. The
+    sort is checked on the way back: with another order the values would start the page at
+    the wrong row instead of failing."""
+    return encode_cursor([sort_signature(keys), *values])
+
+
+def sort_signature(keys: Sequence[SortKey]) -> str:
+    return ",".join(("-" if key.descending else "") + key.name for key in keys)
+
+
 def encode_cursor(values: list[Any]) -> str:
     """A cursor: the values as JSON, in URL-safe base64 (lists and the feed share it)."""
     raw = json.dumps([_json_value(v) for v in values], separators=(",", ":"))
@@ -144,10 +155,12 @@ def cursor_values(cursor: str) -> Any:
 
 def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
     try:
-        values = cursor_values(cursor)
-        if not isinstance(values, list) or len(values) != len(keys):
+        found = cursor_values(cursor)
+        if not isinstance(found, list) or len(found) != len(keys) + 1:
             raise ValueError("cursor does not match the sort order")
-        return [_typed_or_null(v, k) for v, k in zip(values, keys, strict=True)]
+        if found[0] != sort_signature(keys):
+            raise ValueError("cursor of another sort order")
+        return [_typed_or_null(v, k) for v, k in zip(found[1:], keys, strict=True)]
     except (ValueError, TypeError, ArithmeticError) as exc:
         raise InvalidListRequest(
             "invalid cursor: pass next_cursor from the previous page, with the same sort"
