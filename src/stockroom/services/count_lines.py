@@ -77,7 +77,7 @@ def submit(
     session: Session, ref: str, items: list[CountIn], actor: Actor | None
 ) -> tuple[CountTask, list[Outcome]]:
     task = counts.locked(session, ref, actor)
-    lines = [_line_for(session, task, item) for item in items]
+    lines = [_line_for(session, task, item, actor) for item in items]
     # Balances locked in one fixed order, so two submissions cannot deadlock.
     todo = [(line.product, line.location, line.lot) for line in lines if line.status == L.PENDING]
     ledger.lock_balances(session, todo)
@@ -95,7 +95,7 @@ def submit(
     return task, outcomes
 
 
-def _line_for(session: Session, task: CountTask, item: CountIn) -> CountLine:
+def _line_for(session: Session, task: CountTask, item: CountIn, actor: Actor | None) -> CountLine:
     if item.line is not None:
         line = line_of(task, item.line)
         if item.lot is not None and (line.lot is None or line.lot.number != item.lot.strip()):
@@ -104,7 +104,7 @@ def _line_for(session: Session, task: CountTask, item: CountIn) -> CountLine:
     if item.sku is None or item.location is None:
         raise RuleViolation("a count names its line, or the sku and location it counted")
     product = references.product(session, item.sku)
-    location = counts.task_location(session, task.warehouse, item.location)
+    location = counts.task_location(session, task.warehouse, item.location, actor)
     # A count records what is there, so a lot past its expiry is counted like any other.
     lot = lots.inbound_lot(session, product, InboundLot(item.lot, item.expiry_date, True))
     key = (product.id, location.id, ledger.lot_id(lot))

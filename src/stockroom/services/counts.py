@@ -98,7 +98,7 @@ def create(
     warehouse = get_warehouse(session, command.warehouse, actor)
     if not command.blind and actor is not None:
         require_permission(actor, APPROVER)  # an open count shows the books to the counter
-    kind, target, places = _in_scope(session, warehouse, command)
+    kind, target, places = _in_scope(session, warehouse, command, actor)
     if len(places) > MAX_LINES:
         raise RuleViolation(f"{len(places)} balances to count; at most {MAX_LINES} per task")
     task = CountTask(
@@ -150,13 +150,13 @@ Places = list[tuple[Product, Location, Lot | None, Decimal]]
 
 
 def _in_scope(
-    session: Session, warehouse: Warehouse, command: CreateCountTask
+    session: Session, warehouse: Warehouse, command: CreateCountTask, actor: Actor | None
 ) -> tuple[CountTaskKind, str, Places]:
     given = [x is not None for x in (command.location, command.zone, command.skus)]
     if sum(given) != 1:
         raise RuleViolation("give exactly one of location, zone and skus")
     if command.location is not None:
-        location = task_location(session, warehouse, command.location)
+        location = task_location(session, warehouse, command.location, actor)
         places = queries.balances_in(session, warehouse.id, location_ids=[location.id])
         return CountTaskKind.LOCATION, references.location_label(location), places
     if command.zone is not None:
@@ -174,11 +174,16 @@ def _in_scope(
     return CountTaskKind.PRODUCTS, skus, places
 
 
-def task_location(session: Session, warehouse: Warehouse, ref: str) -> Location:
-    """A location of the task's warehouse: ``WAREHOUSE/CODE``, a bare code, or an id."""
+def task_location(
+    session: Session, warehouse: Warehouse, ref: str, actor: Actor | None = None
+) -> Location:
+    """A location of the task's warehouse: ``WAREHOUSE/CODE``, a bare code, or an id.
+
+    One of a warehouse the actor does not see is not found, as a location that does not
+    exist: "not in warehouse MAIN" would tell them it exists."""
     if "/" not in ref and _public_id(ref) is None:
         ref = f"{warehouse.code}/{ref}"
-    location = references.location(session, ref)
+    location = references.location(session, ref, actor)
     if location.warehouse_id != warehouse.id:
         raise RuleViolation(f"location {ref} is not in warehouse {warehouse.code}")
     return location

@@ -4,6 +4,7 @@ each must give the page again in words, never a 500, and change nothing."""
 
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -250,3 +251,55 @@ def test_nul_in_the_filter_kept_by_apply_is_dropped(world: Database, page_as: Pa
     assert reply.status_code in (303, 409), reply.text
     assert "%00" not in reply.headers.get("location", "")
     assert reply.status_code == 303 or reply.headers["content-type"].startswith("text/html")
+
+
+# --- Warehouse scope ---------------------------------------------------------------------
+
+
+FIELD_ERROR = re.compile(r'class="field-error"[^>]*>([^<]*)<')
+
+
+def said_beside(reply: Response) -> list[str]:
+    return [unescape(m) for m in FIELD_ERROR.findall(reply.text)]
+
+
+def test_a_found_count_does_not_tell_that_another_warehouses_location_exists(
+    world: Database, page_as: PageFactory
+) -> None:
+    """EAST/A-01 exists, EAST/ZZ-99 does not: to a user of MAIN both are not found."""
+    number = make_task(world)
+    client = page_as(Role.STAFF, ("MAIN",))
+    page = f"/counts/{number}"
+    replies = {}
+    for where in ("EAST/A-01", "EAST/ZZ-99"):
+        values = {"sku": "WIDGET", "location": where, "counted": "1"}
+        replies[where] = post(client, page, f"{page}/found", values)
+    real, missing = replies["EAST/A-01"], replies["EAST/ZZ-99"]
+    assert real.status_code == missing.status_code == 404
+    assert said_beside(real) == ["Location EAST/A-01 not found."]
+    assert said_beside(missing) == ["Location EAST/ZZ-99 not found."]
+
+
+def test_a_new_count_task_does_not_tell_that_another_warehouses_location_exists(
+    world: Database, page_as: PageFactory
+) -> None:
+    client = page_as(Role.MANAGER, ("MAIN",))
+    replies = {}
+    for where in ("EAST/A-01", "EAST/ZZ-99"):
+        values = {"warehouse": "MAIN", "scope": "location", "target": where, "note": ""}
+        replies[where] = post(client, "/counts", "/counts", values)
+    real, missing = replies["EAST/A-01"], replies["EAST/ZZ-99"]
+    assert real.status_code == missing.status_code
+    assert "EAST/A-01 not found" in real.text
+    assert "is not in warehouse" not in real.text
+
+
+def test_who_sees_both_warehouses_still_learns_the_location_is_elsewhere(
+    world: Database, page_as: PageFactory
+) -> None:
+    number = make_task(world)
+    page = f"/counts/{number}"
+    values = {"sku": "WIDGET", "location": "EAST/A-01", "counted": "1"}
+    reply = post(page_as(Role.STAFF), page, f"{page}/found", values)
+    assert reply.status_code == 422
+    assert said_beside(reply) == ["Location EAST/A-01 is not in warehouse MAIN."]
