@@ -39,7 +39,18 @@ app.add_typer(audit_app, name="audit")
 
 
 def _database() -> Database:
-    return connect(get_settings())
+    """The database, once its schema is this version's: on a database never upgraded
+    (or upgraded by another version) every command failed with an SQL traceback."""
+    settings = get_settings()
+    at, head = (
+        migrate.current_revision(settings.database_url),
+        migrate.head_revision(settings.database_url),
+    )
+    if at != head:
+        state = "has no schema yet" if at is None else f"is at schema revision {at}, not {head}"
+        typer.echo(f"error: the database {state}; run `stockroom db upgrade` first", err=True)
+        raise typer.Exit(1)
+    return connect(settings)
 
 
 @app.command()

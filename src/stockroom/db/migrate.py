@@ -7,6 +7,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from stockroom.db.models.base import ONLY_ON
@@ -34,6 +35,11 @@ def current_revision(database_url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def head_revision(database_url: str) -> str | None:
+    """The revision this version of Stockroom's migrations ends at."""
+    return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
 
 
 def only_for(dialect_name: str) -> Callable[..., bool]:

@@ -36,6 +36,7 @@ from stockroom.web.admin import (
     texts_of,
     warehouse_choices,
 )
+from stockroom.web.order_forms import version_of
 from stockroom.web.pages import page_router, render
 from stockroom.web.session import UserAdmin
 from stockroom.web.writes import read, write
@@ -134,7 +135,7 @@ def change_status(
     changes: dict[str, Any] = {"is_active": change == "reactivate"}
 
     def work(session: Session) -> None:
-        expected = int(version) if version.isdigit() else None
+        expected = version_of(version.strip())
         users.update_user(session, actor, user_id, changes, expected)
 
     try:

@@ -40,8 +40,16 @@ from stockroom.domain.decimals import format_quantity
 from stockroom.domain.errors import DomainError, InvalidQuantity, NotFound, RuleViolation
 from stockroom.services import catalog, count_lines, counts
 from stockroom.web.counts import KIND_WORDS, LINE_WORDS, STATUS_WORDS, task_url
-from stockroom.web.order_forms import Posted, page_size, refusal, sentence, text
-from stockroom.web.pages import is_htmx, page_router, render
+from stockroom.web.order_forms import (
+    Posted,
+    nul_errors,
+    page_size,
+    refusal,
+    sentence,
+    text,
+    version_of,
+)
+from stockroom.web.pages import error_page, is_htmx, page_router, render
 from stockroom.web.session import PageRequire, StockMover, StockViewer
 from stockroom.web.writes import (
     DAMAGED,
@@ -190,6 +198,7 @@ def _item(typed: dict[str, str], line: int | None) -> count_lines.CountIn:
             expiry = date.fromisoformat(typed["expiry_date"])
         except ValueError:
             errors["expiry_date"] = "Enter the expiry as a date, such as 2027-03-31."
+    errors |= nul_errors(typed)
     if errors or counted is None:
         raise Refused(errors)
     if line is not None:
@@ -374,7 +383,9 @@ def _decide(
 @router.post("/counts/{number}/cancel")
 def cancel(request: Request, actor: WarehouseManager, number: str, form: Posted) -> Response:
     typed = text(form, "version")
-    version = int(typed) if typed.isdigit() else None
+    version = version_of(typed)
+    if typed and version is None:
+        return error_page(request, 400, "This form is damaged; reload the page and try again.")
     try:
         write(request, lambda s: counts.cancel(s, number, actor, version).number)
     except DomainError as exc:

@@ -21,7 +21,16 @@ from stockroom.domain.access import Actor
 from stockroom.domain.counts import CountTaskStatus
 from stockroom.domain.errors import DomainError, NotFound
 from stockroom.services import counts, warehouses
-from stockroom.web.order_forms import FORM, Errors, Posted, page_size, refusal, sentence, text
+from stockroom.web.order_forms import (
+    FORM,
+    Errors,
+    Posted,
+    nul_errors,
+    page_size,
+    refusal,
+    sentence,
+    text,
+)
 from stockroom.web.pages import page_router, render
 from stockroom.web.session import StockMover, StockViewer
 from stockroom.web.writes import read, write
@@ -156,6 +165,7 @@ def _command(typed: dict[str, str]) -> tuple[counts.CreateCountTask | None, Erro
         errors["target"] = "Enter the location, the aisle or the SKUs to count."
     if len(typed["note"]) > 500:
         errors["note"] = "Keep the note under 500 characters."
+    errors |= nul_errors(typed)
     if errors:
         return None, errors
     skus = [s for s in target.replace(",", " ").split() if s] if scope == "skus" else None

@@ -106,5 +106,30 @@ def refusal(exc: DomainError) -> bool:
     return not isinstance(exc, Forbidden | Unauthorized)
 
 
+NUL_WORDS = "Remove the NUL character: it cannot be stored."
+
+
+def nul_errors(typed: Mapping[str, str]) -> Errors:
+    """An error beside each field holding a NUL character, for the forms the API's models
+    do not check: no database keeps one in text (PostgreSQL refuses it, which reached the
+    page as a JSON problem; SQLite stored it), as ``schemas.common`` says for the API."""
+    return {name: NUL_WORDS for name, value in typed.items() if "\x00" in value}
+
+
+# A version fits the database's 64-bit integer; a longer one was never on a page.
+MAX_VERSION_DIGITS = 18
+
+
+def version_of(typed: str) -> int | None:
+    """The version a page posted back in its hidden field; None if it is not one.
+
+    ASCII digits only: ``str.isdigit`` also takes "²" or "①", which ``int`` refuses (a
+    tampered field was a 500), and a number too long for the database is no version.
+    """
+    if not (0 < len(typed) <= MAX_VERSION_DIGITS and typed.isascii() and typed.isdigit()):
+        return None
+    return int(typed)
+
+
 def page_size(limit: int | None) -> int:
     return DEFAULT_LIMIT if limit is None else max(1, min(limit, MAX_LIMIT))

@@ -52,7 +52,7 @@ from stockroom.web import floor_operations as floor_forms
 from stockroom.web import po_receiving_lots as lots
 from stockroom.web.floor import Posted
 from stockroom.web.floor_operations import FormField
-from stockroom.web.order_forms import sentence
+from stockroom.web.order_forms import nul_errors, sentence
 from stockroom.web.pages import is_htmx, page_router, render
 from stockroom.web.purchase_orders import STATUS_WORDS, po_url
 from stockroom.web.session import StockMover
@@ -134,6 +134,10 @@ def _read(posted: dict[str, str]) -> Attempt:
     attempt = Attempt(values, flags)
     if not values["sku"]:
         attempt.errors["sku"] = PRODUCT.missing
+    attempt.errors |= nul_errors(values)
+    if any(name in attempt.errors for name in LOT_FIELDS):
+        # The lot fields show only for a lot-tracked product: said over the form too.
+        attempt.alert = "The lot or expiry holds a NUL character, which cannot be stored."
     return attempt
 
 
@@ -363,7 +367,8 @@ def _show(
     """The order's open lines and the form (a fresh key each time): the whole page, or for
     htmx the area it swaps."""
     values = attempt.values
-    if attempt.tracking is None and any(values.get(n) for n in LOT_FIELDS):
+    looked_up = "\x00" not in values["sku"]  # refused beside its field, never queried
+    if attempt.tracking is None and looked_up and any(values.get(n) for n in LOT_FIELDS):
         # Refused before the product was looked up: the lot typed stays in its field.
         attempt.tracking = read(request, lambda s: lots.tracking_of(s, values["sku"]))
     order = read(request, lambda s: PurchaseOrderRead.of(purchase_orders.get(s, number, actor)))

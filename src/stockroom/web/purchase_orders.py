@@ -26,8 +26,18 @@ from stockroom.domain.errors import DomainError, NotFound
 from stockroom.domain.purchase_orders import PurchaseOrderStatus
 from stockroom.services import po_receipts, purchase_orders, suppliers, warehouses
 from stockroom.web import po_entry
-from stockroom.web.order_forms import FORM, Errors, Posted, or_none, page_size, refusal, sentence
-from stockroom.web.pages import page_router, render
+from stockroom.web.order_forms import (
+    FORM,
+    Errors,
+    Posted,
+    or_none,
+    page_size,
+    refusal,
+    sentence,
+    text,
+    version_of,
+)
+from stockroom.web.pages import error_page, page_router, render
 from stockroom.web.session import OrderEditor, OrderViewer
 from stockroom.web.writes import read, write
 
@@ -55,6 +65,7 @@ DONE = {
 MANAGER_ACTIONS = ("edit", "send", "confirm", "cancel")
 FILTER_FIELDS = {"supplier": "supplier", "warehouse": "warehouse"}
 CHOICES = 500
+DAMAGED = "This form is damaged; reload the page and try again."
 
 
 def po_url(number: str) -> str:
@@ -174,8 +185,10 @@ def _transition(
 ) -> Response:
     """Do ``action`` to the order at the version the page showed, then back to its page;
     a refusal (its state, or a change meanwhile) shows the page again with the reason."""
-    typed = form.get("version")
-    version = int(typed) if isinstance(typed, str) and typed.isdigit() else None
+    typed = text(form, "version")
+    version = version_of(typed)
+    if typed and version is None:
+        return error_page(request, 400, DAMAGED)
     try:
         saved = write(request, lambda s: action(s, number, actor, version).number)
     except DomainError as exc:

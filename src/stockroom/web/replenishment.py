@@ -21,7 +21,15 @@ from stockroom.domain.access import Actor
 from stockroom.domain.clock import utcnow
 from stockroom.domain.errors import DomainError, NotFound
 from stockroom.services import replenishment, warehouses
-from stockroom.web.order_forms import Posted, page_size, refusal, sentence, text
+from stockroom.web.order_forms import (
+    Posted,
+    nul_errors,
+    page_size,
+    refusal,
+    sentence,
+    text,
+    version_of,
+)
 from stockroom.web.pages import page_router, render
 from stockroom.web.session import CatalogEditor, StockViewer
 from stockroom.web.writes import read, write
@@ -85,12 +93,16 @@ def _page(
 @router.post("/replenishment/apply")
 def apply_suggestion(request: Request, actor: CatalogEditor, form: Posted) -> Response:
     """Apply one product x warehouse's suggestion, at the settings' version shown."""
-    sku, warehouse, version = text(form, "sku"), text(form, "warehouse"), text(form, "version")
+    sku, warehouse = text(form, "sku"), text(form, "warehouse")
+    version = version_of(text(form, "version"))
     back = {"warehouse": text(form, "filter_warehouse"), "changes": text(form, "changes")}
-    if not sku or not warehouse or not version.isdigit():
+    if nul_errors(back):
+        back = {"warehouse": "", "changes": ""}  # the filters shown again query with them
+    damaged = nul_errors({"sku": sku, "warehouse": warehouse})
+    if not sku or not warehouse or version is None or damaged:
         return _page(request, actor, back["warehouse"], back["changes"], None, None,
                      {"error": "This form is incomplete; reload the page."}, 400)  # fmt: skip
-    line = replenishment.ApplyLine(sku, int(version), warehouse)
+    line = replenishment.ApplyLine(sku, version, warehouse)
     config = replenishment.config_of(request.app.state.settings)
     try:
         write(request, lambda s: replenishment.apply(s, config, [line], actor, utcnow()))

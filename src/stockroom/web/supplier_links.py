@@ -32,6 +32,7 @@ from stockroom.web.order_forms import (
     sentence,
     text,
     validate,
+    version_of,
 )
 from stockroom.web.pages import error_page, page_router, render
 from stockroom.web.session import CatalogEditor
@@ -232,8 +233,7 @@ def _preferred(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _version(form: FormData) -> int | None:
-    version = text(form, "version")
-    return int(version) if version.isdigit() else None
+    return version_of(text(form, "version"))
 
 
 def _errors(exc: DomainError) -> Errors:

@@ -37,6 +37,7 @@ from stockroom.web.order_forms import (
     sentence,
     text,
     validate,
+    version_of,
 )
 from stockroom.web.pages import error_page, page_router, render, templates
 from stockroom.web.session import CatalogEditor, CatalogViewer
@@ -229,12 +230,13 @@ def reactivate_supplier(
 
 
 def _set_active(request: Request, code: str, form: FormData, *, active: bool) -> Response:
-    version = text(form, "version")
-    if not version.isdigit():
+    version = version_of(text(form, "version"))
+    if version is None:
         return error_page(request, 400, "This form is incomplete; open the supplier again.")
 
     def work(session: Session) -> str:
-        return suppliers.set_active(session, code, active, int(version)).code
+        assert version is not None  # for mypy: checked above
+        return suppliers.set_active(session, code, active, version).code
 
     try:
         saved = write(request, work)
