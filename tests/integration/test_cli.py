@@ -1,7 +1,9 @@
 """The ``stockroom`` command against the test database."""
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
@@ -74,11 +76,21 @@ def test_demo_loads_once_verify_passes_then_catches_a_balance_corrupted_by_hand(
     assert verified.exit_code == 0, verified.output
     assert verified.output.startswith("ok")
 
+    assert_replenishment_finds_demand(run)
+
     sku = corrupt_one_balance(db)
     result = run.invoke(app, ["verify"])
     assert result.exit_code == 1
     assert f"MISMATCH {sku} at " in result.output
     assert "1 balance(s) disagree" in result.output
+
+
+def assert_replenishment_finds_demand(run: CliRunner) -> None:
+    """The demo's history lies in the past days the replenishment job reads, not today."""
+    suggested = run.invoke(app, ["replenish"])
+    assert suggested.exit_code == 0, suggested.output
+    demand = [Decimal(d) for d in re.findall(r"\tMAIN\tavg ([0-9.]+) ", suggested.output)]
+    assert sum(1 for d in demand if d > 0) >= 50, suggested.output[-2000:]
 
 
 def test_demo_is_refused_in_production(

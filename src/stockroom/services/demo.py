@@ -6,16 +6,19 @@ Everything goes through the same services as the API (stock through the ledger),
 
 import random
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from stockroom.db.models import Category
+from stockroom.db.queries import movements
 from stockroom.db.queries.auth import user_by_email
 from stockroom.db.queries.warehouses import warehouse_by_code
 from stockroom.domain.access import Role
 from stockroom.domain.barcodes import gtin_check_digit
 from stockroom.domain.catalog import location_path
+from stockroom.domain.clock import utcnow
 from stockroom.domain.movements import LocationType, ReasonCode, ReferenceType
 from stockroom.domain.operations import (
     Adjust,
@@ -102,6 +105,8 @@ CUSTOMERS = [
 ]
 
 Progress = Callable[[str], None]
+# Days of past activity: the replenishment job's default window.
+HISTORY_DAYS = 90
 
 
 def load_demo(session: Session, progress: Progress = print) -> bool:
@@ -115,8 +120,9 @@ def load_demo(session: Session, progress: Progress = print) -> bool:
     rng = random.Random(20261122)  # noqa: S311 - reproducible demo data, not security
     _warehouses(session, progress)
     skus = _products(session, rng, progress)
-    levels = _opening_stock(session, rng, skus, progress)
-    _history(session, rng, skus, levels, progress)
+    levels, opening = _opening_stock(session, rng, skus, progress)
+    history = _history(session, rng, skus, levels, progress)
+    _spread_over_past_days(session, opening, history)
     _orders(session, rng, skus, progress)
     load_procurement(session, rng, skus, progress)
     load_lots(session, progress)
@@ -189,27 +195,45 @@ def _amount(rng: random.Random, unit: str, low: int, high: int) -> Decimal:
 Levels = dict[tuple[str, str], Decimal]
 
 
-def _apply(session: Session, op: StockOperation, levels: Levels) -> None:
-    for movement in stock.apply(session, op):
+def _apply(session: Session, op: StockOperation, levels: Levels) -> list[int]:
+    """Book ``op``; the ids of the movements it wrote."""
+    booked = stock.apply(session, op)
+    for movement in booked:
         place = location_path(movement.warehouse.code, movement.location.code)
         levels[movement.product.sku, place] = movement.on_hand_after
+    return [movement.id for movement in booked]
+
+
+def _spread_over_past_days(session: Session, opening: list[int], history: list[int]) -> None:
+    """Date the opening stock before the history window, and the history over it in the
+    order it was booked, so the replenishment job finds months of demand (it reads
+    complete past days only; everything booked now would be today)."""
+    now = utcnow()
+    start = now - timedelta(days=HISTORY_DAYS + 1)
+    stamps = [(movement_id, start) for movement_id in opening]
+    for n, movement_id in enumerate(history):
+        days_ago = HISTORY_DAYS - n * (HISTORY_DAYS - 1) // max(len(history), 1)
+        stamps.append((movement_id, now - timedelta(days=days_ago, hours=n % 9)))
+    movements.restamp(session, stamps)
 
 
 def _opening_stock(
     session: Session, rng: random.Random, skus: list[tuple[str, str]], progress: Progress
-) -> Levels:
+) -> tuple[Levels, list[int]]:
+    """The stock levels, and the movements that brought them."""
     levels: Levels = {}
+    booked: list[int] = []
     opening = Reference(ReferenceType.PO.value, "PO-OPENING")
     for sku, unit in skus:
         for wh in ("MAIN", "EAST"):
             place = f"{wh}/{rng.choice(['A', 'B', 'C'])}-0{rng.randint(1, 4)}"
             amount = _amount(rng, unit, 20, 200)
-            _apply(session, Receive(sku, place, amount, None, opening), levels)
+            booked += _apply(session, Receive(sku, place, amount, None, opening), levels)
         if rng.random() < 0.5:
             amount = _amount(rng, unit, 5, 30)
-            _apply(session, Receive(sku, "STORE1/A-01", amount, None, opening), levels)
+            booked += _apply(session, Receive(sku, "STORE1/A-01", amount, None, opening), levels)
     progress(f"received opening stock for {len(skus)} products")
-    return levels
+    return levels, booked
 
 
 def _history(
@@ -218,9 +242,10 @@ def _history(
     skus: list[tuple[str, str]],
     levels: Levels,
     progress: Progress,
-) -> None:
-    """A few weeks of activity: orders shipped, replenishment transfers, counts, breakage."""
-    done = 0
+) -> list[int]:
+    """Three months of activity: orders shipped, replenishment transfers, counts, breakage;
+    the ids of the movements booked."""
+    done, booked = 0, []
     for i in range(len(skus) * 3):
         sku, unit = rng.choice(skus)
         order = Reference(ReferenceType.SO.value, f"SO-{10000 + i}")
@@ -247,9 +272,10 @@ def _history(
             )
         else:
             op = Count(sku, where, on_hand - min(qty, Decimal(1)), note="cycle count")
-        _apply(session, op, levels)
+        booked += _apply(session, op, levels)
         done += 1
-    progress(f"recorded {done} orders, transfers, adjustments and counts")
+    progress(f"recorded {done} orders, transfers, adjustments and counts over {HISTORY_DAYS} days")
+    return booked
 
 
 def _orders(

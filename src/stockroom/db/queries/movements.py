@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session, contains_eager
 
 from stockroom.db.models import Location, StockMovement
@@ -160,3 +160,17 @@ def decode_position(cursor: str) -> FeedPosition:
 
 
 _BAD_CURSOR = "invalid cursor: pass next_cursor from the previous feed reply"
+
+
+def restamp(session: Session, stamps: list[tuple[int, datetime]]) -> None:
+    """Give movements another time (demo history only: the ledger stamps every row with
+    the time it is booked, and a demo loaded today needs weeks of past demand)."""
+    if not stamps:
+        return
+    stmt = (
+        update(StockMovement)
+        .where(StockMovement.id == bindparam("movement_id"))
+        .values(created_at=bindparam("at"))
+    )
+    rows = [{"movement_id": movement_id, "at": at} for movement_id, at in stamps]
+    session.connection().execute(stmt, rows)
