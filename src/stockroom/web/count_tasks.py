@@ -385,7 +385,7 @@ def cancel(request: Request, actor: WarehouseManager, number: str, form: Posted)
     typed = text(form, "version")
     version = version_of(typed)
     if typed and version is None:
-        return error_page(request, 400, "This form is damaged; reload the page and try again.")
+        return error_page(request, 400, DAMAGED)
     try:
         write(request, lambda s: counts.cancel(s, number, actor, version).number)
     except DomainError as exc:

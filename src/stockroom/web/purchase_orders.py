@@ -39,7 +39,7 @@ from stockroom.web.order_forms import (
 )
 from stockroom.web.pages import error_page, page_router, render
 from stockroom.web.session import OrderEditor, OrderViewer
-from stockroom.web.writes import read, write
+from stockroom.web.writes import DAMAGED, read, write
 
 router = page_router()
 # /purchase-orders/new before /purchase-orders/{number}: the first match answers.
@@ -65,7 +65,6 @@ DONE = {
 MANAGER_ACTIONS = ("edit", "send", "confirm", "cancel")
 FILTER_FIELDS = {"supplier": "supplier", "warehouse": "warehouse"}
 CHOICES = 500
-DAMAGED = "This form is damaged; reload the page and try again."
 
 
 def po_url(number: str) -> str:
