@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from integration.conftest import ClientFactory
 from stockroom.db.engine import Database
+from stockroom.domain.access import Role
 from stockroom.domain.lots import today
 from stockroom.services import verify
 from support.api import assert_problem
@@ -225,3 +227,23 @@ def test_a_sales_order_allocates_and_ships_fefo(client: TestClient, milk: None) 
     back = {"lines": [{"line": 1, "quantity": 1, "disposition": "RESTOCK"}]}
     answer = client.post(f"{API}/orders/{number}/returns", json=back)
     assert_problem(answer, 422, "rule_violation")
+
+
+def test_a_lot_never_in_a_users_warehouses_is_not_theirs_to_see(
+    client: TestClient, client_as: ClientFactory, milk: None
+) -> None:
+    """A lot only in EAST: its number and expiry are EAST's. A user of MAIN does not find it
+    in the list, by id or in a trace; a lot once in MAIN stays listed when emptied."""
+    east = {"sku": "MILK", "location": "EAST/A-01", "quantity": 2, "lot": "EASTERN"}
+    answer = client.post(f"{API}/movements/receive", json={**east, "expiry_date": day(20)})
+    assert answer.status_code == 201, answer.text
+    eastern = lots_by_number(client)["EASTERN"]["id"]
+    gone = {"sku": "MILK", "location": "MAIN/B-01", "quantity": 5, "lot": "SOON"}
+    assert client.post(f"{API}/movements/ship", json=gone).status_code == 201
+    main = client_as(Role.VIEWER, warehouses=("MAIN",))
+    listed = main.get(f"{API}/lots", params={"sku": "MILK"}).json()["items"]
+    assert sorted(lot["number"] for lot in listed) == ["LATE", "MID", "OLD", "SOON"]
+    assert_problem(main.get(f"{API}/lots/{eastern}"), 404, "not_found")
+    assert_problem(main.get(f"{API}/lots/{eastern}/movements"), 404, "not_found")
+    east_user = client_as(Role.VIEWER, warehouses=("EAST",))
+    assert east_user.get(f"{API}/lots/{eastern}").status_code == 200

@@ -163,16 +163,21 @@ def list_lots(
     limit: int,
     actor: Actor | None = None,
 ) -> tuple[Page[Lot], list[LotView]]:
-    """A product's lots (FEFO order by default), each with its stock in the actor's scope."""
+    """A product's lots (FEFO order by default) that have been in the actor's warehouses,
+    each with its stock there."""
     product = references.product_by_sku(session, sku)
     keys = parse_sort(sort, SORTS, "expires_on")
-    page = paginate(session, queries.product_lots(product.id), keys, Lot.id, cursor, limit)
+    stmt = queries.product_lots(product.id, _scope(actor))
+    page = paginate(session, stmt, keys, Lot.id, cursor, limit)
     return page, _views(session, product, list(page.items), actor)
 
 
 def get_lot(session: Session, public_id: uuid.UUID, actor: Actor | None = None) -> LotView:
     lot = queries.lot_by_public_id(session, public_id)
-    if lot is None:
+    scope = _scope(actor)
+    # A lot that has never been in the actor's warehouses is one of the others': its number
+    # and expiry are theirs to know.
+    if lot is None or (scope is not None and not queries.lot_seen_in(session, lot.id, scope)):
         raise NotFound("lot", public_id)
     product = session.get(Product, lot.product_id)
     assert product is not None

@@ -17,7 +17,6 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from stockroom.domain.access import Actor
 from stockroom.domain.errors import NotFound
 from stockroom.domain.movements import ReferenceType
 from stockroom.services import lots, references
@@ -62,11 +61,6 @@ def reference_url(movement: "StockMovement") -> str | None:
     return None
 
 
-def _in_scope(actor: Actor, view: lots.LotView) -> bool:
-    """Stock of the lot in the user's warehouses (everything, for an unbound user)."""
-    return actor.warehouse_ids is None or bool(view.balances)
-
-
 @dataclass(frozen=True)
 class LotList:
     product: "Product | None"
@@ -90,7 +84,7 @@ def lot_list(
         product = views[0].product if views else references.product_by_sku(session, typed)
         more = page.next_cursor
         next_url = f"/lots?{urlencode({'sku': typed, 'cursor': more})}" if more else None
-        return LotList(product, [v for v in views if _in_scope(actor, v)], next_url)
+        return LotList(product, views, next_url)
 
     shown: LotList | None = None
     with contextlib.suppress(NotFound):
@@ -118,8 +112,6 @@ def lot_trace(
     def work(session: Session) -> Trace:
         view = lots.get_lot(session, lot_id, actor)
         page = lots.lot_movements(session, lot_id, after, TRACE_SIZE, actor)
-        if not page.items and after is None and not _in_scope(actor, view):
-            raise NotFound("lot", lot_id)  # never in the user's warehouses
         more = page.next_cursor
         next_url = f"{lot_url(lot_id)}?{urlencode({'after': more})}" if more else None
         return Trace(view, list(page.items), next_url)

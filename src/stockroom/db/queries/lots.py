@@ -5,7 +5,7 @@ from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Exists, Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
@@ -64,8 +64,29 @@ def stock_at(
     return [(lot, on_hand, reserved) for lot, on_hand, reserved in session.execute(stmt)]
 
 
-def product_lots(product_id: int) -> Select[Lot]:
-    return select(Lot).where(Lot.product_id == product_id)
+def product_lots(product_id: int, warehouse_scope: Collection[int] | None) -> Select[Lot]:
+    """The product's lots; with a scope, those that have been in one of its warehouses."""
+    stmt = select(Lot).where(Lot.product_id == product_id)
+    if warehouse_scope is not None:
+        stmt = stmt.where(_been_in(warehouse_scope))
+    return stmt
+
+
+def lot_seen_in(session: Session, lot_id: int, warehouse_scope: Collection[int]) -> bool:
+    """Whether the lot has been in one of these warehouses (it has a balance there, even
+    one emptied since)."""
+    return session.scalar(select(_been_in(warehouse_scope).where(Lot.id == lot_id))) or False
+
+
+def _been_in(warehouse_scope: Collection[int]) -> Exists:
+    return (
+        select(StockBalance.id)
+        .where(
+            StockBalance.lot_id == Lot.id,
+            StockBalance.warehouse_id.in_(sorted(warehouse_scope)),
+        )
+        .exists()
+    )
 
 
 def balances_of(
