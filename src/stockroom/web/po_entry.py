@@ -131,7 +131,13 @@ def update_po(request: Request, actor: OrderEditor, number: str, form: Posted) -
         if not refusal(exc):
             raise
         if isinstance(exc, VersionConflict):
-            return RedirectResponse(f"/purchase-orders/{order.number}/edit", status_code=303)
+            # What was typed stays on the form, now at the saved version: sending it again
+            # is a decision taken knowing of the other change.
+            fresh = read(
+                request, lambda s: PurchaseOrderRead.of(purchase_orders.get(s, number, actor))
+            )
+            values["version"] = str(fresh.version)
+            return _form(request, actor, values, shown, {FORM: CONFLICT}, 409, order=fresh)
         status = 422 if isinstance(exc, NotFound) else status_of(exc)
         return _form(request, actor, values, shown, _refused(exc, kept), status, order=order)
     return RedirectResponse(f"/purchase-orders/{order.number}?done=saved", status_code=303)

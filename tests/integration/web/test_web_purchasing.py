@@ -238,9 +238,13 @@ def test_lines_change_only_in_draft(world: Database, page_as: PageFactory) -> No
     assert "Changes saved." in text
     assert "21.00 EUR" in text
     assert "rush" in text
-    stale = client.post(f"/purchase-orders/{draft}/edit", data=data)  # the old version
-    assert stale.status_code == 303
-    assert stale.headers["location"].endswith("/edit")
+    stale = client.post(f"/purchase-orders/{draft}/edit", data={**data, "notes": "later"})
+    assert stale.status_code == 409  # the old version: told so, with what was typed kept
+    assert "Someone else changed this order meanwhile" in words(stale.text)
+    assert "later" in stale.text
+    assert f'name="version" value="{_version(stale.text)}"' in stale.text
+    assert _version(stale.text) != data["version"]  # the saved one, to send again knowingly
+    assert "rush" in words(client.get(f"/purchase-orders/{draft}").text)  # nothing saved
     page = client.get(f"/purchase-orders/{sent}").text
     assert f'href="/purchase-orders/{sent}/edit"' not in page
     opened = client.get(f"/purchase-orders/{sent}/edit")
