@@ -7,6 +7,7 @@ page instead of a message beside the field with the rest of the input kept.
 """
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -85,13 +86,42 @@ def errors_of(
     return found
 
 
+# Pydantic's words for numbers ("Input should be greater than 0", "Decimal input should
+# have no more than 3 decimal places") are a programmer's; these are a person's.
+NUMBER_WORDS = {
+    "greater_than": "Enter a number above {gt}.",
+    "greater_than_equal": "Enter {ge} or more.",
+    "less_than": "Enter a number below {lt}.",
+    "less_than_equal": "Enter {le} or less.",
+    "decimal_max_places": "Use at most {decimal_places} decimal places.",
+    "decimal_max_digits": "This number has too many digits.",
+    "decimal_parsing": "Enter a number, such as 12 or 2.5.",
+    "decimal_type": "Enter a number, such as 12 or 2.5.",
+    "int_parsing": "Enter a whole number, such as 12.",
+    "finite_number": "Enter a number, such as 12 or 2.5.",
+}
+
+
 def _sentence(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "missing" or (
         kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1
     ):
         return "This is required."
+    if kind in NUMBER_WORDS:
+        context = {name: _plain(value) for name, value in error.get("ctx", {}).items()}
+        try:
+            return NUMBER_WORDS[kind].format(**context)
+        except (KeyError, IndexError):
+            pass  # a rule without the figure the words need: Pydantic's own message
     return sentence(str(error["msg"]).removeprefix("Value error, "))
+
+
+def _plain(value: Any) -> str:
+    """A limit as people write it: 0, not 0.000; 1000000, not 1E+6."""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
 
 
 def sentence(message: str) -> str:

@@ -125,7 +125,7 @@ def test_the_order_form_shows_each_error_beside_its_field_and_keeps_the_input(
     assert re.search(r'id="f-customer_id-error">Choose a customer\.', text)
     assert re.search(r'id="f-currency-error">Use a three-letter currency code', text)
     assert re.search(r'id="f-line-1-quantity-error">[^<]*plain digits', text)
-    assert re.search(r'id="f-line-2-quantity-error">Input should be greater than 0', text)
+    assert re.search(r'id="f-line-2-quantity-error">Enter a number above 0\.', text)
     assert f'value="{TEA}"' in text
     assert 'value="abc"' in text
     assert 'value="WEB-77"' in text
@@ -298,7 +298,7 @@ def test_shipping_more_than_is_allocated_says_how_much_is(
     assert 'value="TRK-9"' in reply.text
     bad = _act(client, number, "ship", {"ship-1-quantity": "0"})
     assert bad.status_code == 422
-    assert re.search(r'id="f-ship-1-quantity-error">Input should be greater than 0', bad.text)
+    assert re.search(r'id="f-ship-1-quantity-error">Enter a number above 0\.', bad.text)
     assert "Partly allocated" in _order_page(client, number)
 
 

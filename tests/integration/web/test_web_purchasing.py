@@ -204,8 +204,12 @@ def test_the_form_shows_errors_beside_fields_and_keeps_the_input(
     reply = client.post("/purchase-orders/new", data={**bad, "csrf_token": form_token(page)})
     assert reply.status_code == 422
     assert field_error(reply.text, "supplier") == "Choose a supplier."
-    assert field_error(reply.text, "line-1-quantity")
+    assert field_error(reply.text, "line-1-quantity") == "Enter a number above 0."
     assert 'value="GADGET"' in reply.text  # kept
+    # The number rules in people's words, not Pydantic's ("Decimal input should have...").
+    odd = {**bad, "supplier": "ACME", "quantity": ["1.00001", "3"]}
+    reply = client.post("/purchase-orders/new", data={**odd, "csrf_token": form_token(page)})
+    assert field_error(reply.text, "line-1-quantity") == "Use at most 3 decimal places."
     unknown = {**bad, "supplier": "ACME", "quantity": ["1", "3"]}
     reply = client.post("/purchase-orders/new", data={**unknown, "csrf_token": form_token(page)})
     assert reply.status_code == 422
