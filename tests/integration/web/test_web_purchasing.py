@@ -146,6 +146,19 @@ def test_a_user_of_main_sees_only_mains_orders(world: Database, page_as: PageFac
     assert receipts(world) == []
 
 
+def test_a_manager_of_main_cannot_open_or_edit_easts_order(
+    world: Database, page_as: PageFactory
+) -> None:
+    mine, theirs = make_po(world, state="DRAFT"), make_po(world, "EAST", state="DRAFT")
+    client = page_as(Role.MANAGER, ("MAIN",))
+    assert client.get(f"/purchase-orders/{theirs}/edit").status_code == 404
+    token = form_token(client.get(f"/purchase-orders/{mine}/edit").text)
+    data = {"csrf_token": token, "sku": ["WIDGET"], "quantity": ["9"], "version": "1"}
+    assert client.post(f"/purchase-orders/{theirs}/edit", data=data).status_code == 404
+    assert client.post(f"/purchase-orders/{theirs}/send", data=data).status_code == 404
+    assert status_of(world, theirs) == "DRAFT"
+
+
 def test_a_manager_creates_sends_and_confirms_an_order(
     world: Database, page_as: PageFactory
 ) -> None:
